@@ -1,0 +1,105 @@
+import { execa } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+// What goes into the guest's initramfs: a list of entries, computed from the
+// host's packages and the unpacked kernel, before anything is copied.
+export type Entry =
+  | { kind: 'file'; dest: string; src: string; mode?: number }
+  | { kind: 'symlink'; dest: string; target: string }
+  | { kind: 'text'; dest: string; text: string; mode?: number };
+
+/** Host binaries the guest needs; their shared libraries follow via ldd. */
+export const guestBinaries = [
+  '/usr/sbin/dropbear',
+  '/usr/bin/dropbearkey',
+  '/usr/bin/ndctl',
+  '/usr/sbin/mke2fs',
+  '/usr/sbin/mkfs.xfs',
+  '/usr/bin/kmod',
+];
+
+/** Modules the init may load, for every backend; dependencies are added. */
+export const guestModules = ['virtio_pci', 'virtio_net', 'nd_pmem', 'dax_pmem', 'nfit', 'nd_e820', 'virtio_pmem', 'xfs'];
+
+export class MissingHostFileError extends Error {
+  readonly exitCode = 2;
+}
+
+function need(file: string): string {
+  if (!existsSync(file)) {
+    throw new MissingHostFileError(`image: ${file} is missing on this host; run \`make setup\``);
+  }
+  return file;
+}
+
+export async function sharedLibraries(binary: string): Promise<string[]> {
+  const r = await execa('ldd', [binary], { reject: false });
+  if (r.exitCode !== 0) return []; // static binary
+  return [...r.stdout.matchAll(/(\/\S+)/g)].map((m) => m[1]!).filter((l) => !l.startsWith('/tmp'));
+}
+
+/** Module closure from the kernel's own modules.dep; host modprobe config ignored. */
+export async function moduleFiles(modulesRoot: string, release: string): Promise<string[]> {
+  const files = new Set<string>();
+  for (const m of guestModules) {
+    const r = await execa('modprobe', ['-C', '/dev/null', '-d', modulesRoot, '-S', release, '--show-depends', m]);
+    for (const line of r.stdout.split('\n')) {
+      const [verb, file] = line.trim().split(/\s+/);
+      if (verb === 'insmod' && file) files.add(file);
+    }
+  }
+  return [...files].sort();
+}
+
+export async function guestEntries(opts: {
+  modulesRoot: string;
+  release: string;
+  initScript: string;
+  probesDir: string;
+}): Promise<Entry[]> {
+  const out: Entry[] = [];
+  const busybox = need('/bin/busybox');
+  out.push({ kind: 'file', dest: 'bin/busybox', src: busybox, mode: 0o755 });
+  const applets = (await execa(busybox, ['--list'])).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  // kmod's modprobe understands modules.dep fully; busybox's applet is not used.
+  for (const a of applets) if (a !== 'modprobe' && a !== 'depmod') out.push({ kind: 'symlink', dest: `bin/${a}`, target: 'busybox' });
+
+  const libs = new Set<string>();
+  for (const b of guestBinaries) {
+    out.push({ kind: 'file', dest: b.slice(1), src: need(b), mode: 0o755 });
+    for (const l of await sharedLibraries(b)) libs.add(l);
+  }
+  for (const l of [...libs].sort()) out.push({ kind: 'file', dest: l.slice(1), src: l, mode: 0o755 });
+  out.push({ kind: 'symlink', dest: 'sbin/modprobe', target: '/usr/bin/kmod' });
+  out.push({ kind: 'symlink', dest: 'usr/sbin/mkfs.ext4', target: 'mke2fs' });
+
+  for (const f of await moduleFiles(opts.modulesRoot, opts.release)) {
+    out.push({ kind: 'file', dest: path.relative(opts.modulesRoot, f), src: f, mode: 0o644 });
+  }
+  const modDir = path.join(opts.modulesRoot, 'lib/modules', opts.release);
+  for (const f of ['modules.order', 'modules.builtin', 'modules.builtin.modinfo']) {
+    const src = path.join(modDir, f);
+    if (existsSync(src)) out.push({ kind: 'file', dest: `lib/modules/${opts.release}/${f}`, src, mode: 0o644 });
+  }
+
+  if (existsSync(opts.probesDir)) {
+    for (const p of readdirSync(opts.probesDir).sort()) {
+      out.push({ kind: 'file', dest: `opt/vfslab/bin/${p}`, src: path.join(opts.probesDir, p), mode: 0o755 });
+    }
+  }
+  out.push({ kind: 'file', dest: 'init', src: need(opts.initScript), mode: 0o755 });
+  out.push({ kind: 'text', dest: 'etc/passwd', text: 'root:x:0:0:root:/root:/bin/sh\n' });
+  out.push({ kind: 'text', dest: 'etc/group', text: 'root:x:0:\n' });
+  out.push({ kind: 'text', dest: 'etc/shells', text: '/bin/sh\n' });
+  return out;
+}
+
+/** The floor for benchmarks: the same kernel, busybox, an init that powers off. */
+export function floorEntries(): Entry[] {
+  return [
+    { kind: 'file', dest: 'bin/busybox', src: need('/bin/busybox'), mode: 0o755 },
+    { kind: 'symlink', dest: 'bin/sh', target: 'busybox' },
+    { kind: 'text', dest: 'init', text: '#!/bin/busybox sh\n/bin/busybox echo VFSLAB-FLOOR-INIT\n/bin/busybox poweroff -f\n', mode: 0o755 },
+  ];
+}
