@@ -1,0 +1,38 @@
+# vfslab: the README's commands are `make vm-test` and `make test`; both run
+# `make setup` first, which does nothing when everything is current.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup probes images vm-test test unit-test typecheck bench clean
+
+help:
+	@echo "make setup     Debian + npm packages, pinned stock kernel, guest image (idempotent)"
+	@echo "make vm-test   boot the guest and run the VM suite (TAP)"
+	@echo "make test      typecheck, unit tests and VM tests; ends with 'N passed, N failed'"
+	@echo "make bench     boot-stage and SSH latency figures into bench/"
+
+setup:
+	@harness/setup/setup.sh
+
+probes:
+	@$(MAKE) -s -C guest/probes
+
+images: setup
+
+typecheck: setup
+	@npx tsc --noEmit -p .
+
+unit-test: setup
+	@node --import tsx tests/run-suite.ts tests/unit
+
+vm-test: setup
+	@npm run --silent vm-test
+
+test: setup
+	@npx tsc --noEmit -p . && node --import tsx tests/run-suite.ts tests/unit tests/vm
+
+bench: setup
+	@npm run --silent bench
+
+clean:
+	rm -rf images/initramfs-* images/floor-* guest/probes/build
