@@ -12,6 +12,22 @@ export interface KernelEntry {
   modulesDir: string; // relative to images/, holds lib/modules/<release>
   config: string;
   profile: { name: string; version: string; features: Record<string, boolean> };
+  /** Only for kernels vfslab built from source (`vfslab kernel build`); absent for stock. */
+  build?: KernelBuildInfo;
+}
+
+/** What a built kernel was made from; `key` names its cache entry under images/kernels/built/. */
+export interface KernelBuildInfo {
+  key: string;
+  sourceHash: string;
+  seriesHash: string;
+  configHash: string;
+  compiler: string;
+  flavour: string;
+  source: string; // 'linux-source-6.1 6.1.192-2' or 'tree /path'
+  series: string | null; // the series file, null when no series was applied
+  patches: string[];
+  builtAt: string;
 }
 
 export interface InitramfsEntry {

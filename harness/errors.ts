@@ -1,0 +1,139 @@
+// Typed errors for the host-side guest machinery. Infrastructure failures
+// (QEMU missing, guest never booted, SSH broke) have their own classes so that
+// callers never confuse them with a kernel behaving differently from the model.
+
+export type ErrorKind =
+  | 'input'
+  | 'qemu-missing'
+  | 'kernel-missing'
+  | 'port-bind'
+  | 'boot'
+  | 'qemu-died'
+  | 'ssh'
+  | 'guest-init'
+  | 'timeout';
+
+export class VfslabError extends Error {
+  readonly kind: ErrorKind;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = new.target.name;
+  }
+  /** Bad user input exits 2; everything else is an infrastructure failure. */
+  get exitCode(): number {
+    return this.kind === 'input' ? 2 : 1;
+  }
+}
+
+/** Bad user input: `subject` names the flag or file, `valid` what would be accepted. */
+export class InputError extends VfslabError {
+  constructor(
+    readonly subject: string,
+    problem: string,
+    readonly valid?: string,
+  ) {
+    super('input', `${subject}: ${problem}${valid ? ` (valid: ${valid})` : ''}`);
+  }
+}
+
+export class QemuMissingError extends VfslabError {
+  constructor(readonly binary: string, options?: { cause?: unknown }) {
+    super('qemu-missing', `QEMU binary '${binary}' not found or not executable: run \`make setup\``, options);
+  }
+}
+
+export class KernelMissingError extends VfslabError {
+  constructor(readonly path: string, what: 'kernel' | 'initrd' = 'kernel') {
+    super('kernel-missing', `guest ${what} '${path}' not found: run \`make setup\` (or pass an existing file)`);
+  }
+}
+
+export class PortBindError extends VfslabError {
+  constructor(readonly attempts: number, detail: string) {
+    super(
+      'port-bind',
+      `could not bind a free 127.0.0.1 port for SSH forwarding after ${attempts} attempt(s): ${detail}; ` +
+        'free some local ports or retry',
+    );
+  }
+}
+
+/** Lines of console shown in messages; the full tail stays on the error object. */
+const SHOWN_TAIL_LINES = 15;
+
+function withTail(message: string, consoleTail: string): string {
+  const shown = consoleTail.split('\n').slice(-SHOWN_TAIL_LINES).join('\n').trimEnd();
+  return shown ? `${message}\n--- console tail ---\n${shown}` : message;
+}
+
+/** The guest never became ready (no VFSLAB-READY, or never answered SSH) before the deadline. */
+export class BootError extends VfslabError {
+  constructor(
+    readonly reason: string,
+    readonly consoleTail: string,
+  ) {
+    super('boot', `guest did not become ready: ${reason}; see the console log`);
+  }
+  /** The one-line message plus the last console lines, for humans. */
+  detail(): string {
+    return withTail(this.message, this.consoleTail);
+  }
+}
+
+export class QemuDiedError extends VfslabError {
+  constructor(
+    readonly qemuExitCode: number | null,
+    readonly signal: string | null,
+    readonly stderr: string,
+    readonly consoleTail: string,
+    /** A note from the console such as "kernel panic seen", since QEMU exits 0 after a panic. */
+    readonly consoleNote?: string,
+  ) {
+    const how = signal ? `killed by ${signal}` : `exited with code ${qemuExitCode}`;
+    const err = stderr.trim().split('\n').filter(Boolean).pop();
+    super(
+      'qemu-died',
+      `QEMU ${how} unexpectedly` +
+        (consoleNote ? ` (${consoleNote})` : '') +
+        (err ? `: ${err}` : '') +
+        '; see the console log',
+    );
+  }
+  detail(): string {
+    return withTail(this.message, this.consoleTail);
+  }
+}
+
+export class SshError extends VfslabError {
+  consoleTail: string;
+  constructor(message: string, options?: { cause?: unknown; consoleTail?: string }) {
+    super('ssh', `SSH to guest: ${message}`, options);
+    this.consoleTail = options?.consoleTail ?? '';
+  }
+  detail(): string {
+    return withTail(this.message, this.consoleTail);
+  }
+}
+
+/** guest/init printed VFSLAB-INIT-FAILED: the guest image or cmdline is wrong, not the kernel under test. */
+export class GuestInitError extends VfslabError {
+  constructor(
+    readonly reason: string,
+    readonly logLines: string[],
+  ) {
+    super('guest-init', `guest init failed: ${reason}; check the image (\`make setup\`) and the vfslab.* options`);
+  }
+  detail(): string {
+    return withTail(this.message, this.logLines.join('\n'));
+  }
+}
+
+export class TimeoutError extends VfslabError {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super('timeout', `${what} timed out after ${timeoutMs} ms; raise the timeout if the machine is loaded`);
+  }
+}

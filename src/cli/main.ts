@@ -1,0 +1,47 @@
+// vfslab: the command line. Each command lives in its own file; this one only
+// dispatches and turns errors into exit codes (README: 2 bad input, 3 infrastructure).
+import { VfslabError } from '../../harness/errors.js';
+import { installCleanupHandlers } from '../../harness/cleanup.js';
+import { bootCommand, bootUsage } from './boot.js';
+
+type Command = { run: (argv: string[]) => Promise<number>; summary: string };
+
+const commands: Record<string, Command> = {
+  boot: { run: bootCommand, summary: 'boot a guest, run a command or a shell in it' },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: vfslab COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n\nvfslab COMMAND --help shows a command's options and examples.\n\n${bootUsage}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`vfslab: unknown command '${name}' (valid: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+installCleanupHandlers();
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof VfslabError) {
+    const detail = 'detail' in e && typeof e.detail === 'function' ? (e.detail as () => string)() : e.message;
+    console.error(`vfslab: ${detail}`);
+    process.exitCode = e.kind === 'input' ? 2 : 3;
+  } else if (e instanceof Error && 'exitCode' in e && (e as { exitCode: unknown }).exitCode === 2) {
+    console.error(`vfslab: ${e.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error('vfslab: internal error (a vfslab bug, please report):', e);
+    process.exitCode = 70;
+  }
+}
