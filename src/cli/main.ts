@@ -2,17 +2,23 @@
 // dispatches and turns errors into exit codes (README: 2 bad input, 3 infrastructure).
 import { VfslabError } from '../../harness/errors.js';
 import { installCleanupHandlers } from '../../harness/cleanup.js';
-import { bootCommand, bootUsage } from './boot.js';
+import { bootCommand } from './boot.js';
+import { runCommand } from './run.js';
+import { modelCommand } from './model.js';
+import { reproCommand } from './repro.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; summary: string };
 
 const commands: Record<string, Command> = {
   boot: { run: bootCommand, summary: 'boot a guest, run a command or a shell in it' },
+  run: { run: runCommand, summary: 'run scenarios on a guest and check them against the model' },
+  model: { run: modelCommand, summary: "print the model's prediction for a scenario (no VM)" },
+  repro: { run: reproCommand, summary: 'write a standalone C reproducer for a scenario' },
 };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: vfslab COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n\nvfslab COMMAND --help shows a command's options and examples.\n\n${bootUsage}`;
+  return `usage: vfslab COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n\nvfslab COMMAND --help shows a command's options and examples.`;
 }
 
 async function main(argv: string[]): Promise<number> {

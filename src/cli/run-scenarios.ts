@@ -1,0 +1,127 @@
+// One guest, many scenarios: boot, run the plan in batches through the guest's
+// vfslab-runner, check every scenario's trace against the model. Shared by
+// `vfslab run` and the VM test suite.
+import { launchGuest } from '../../harness/launch.js';
+import type { OopsFinding } from '../../harness/console/oops.js';
+import type { AccelRequest } from '../../harness/qemu/accel.js';
+import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
+import { VfslabError } from '../../harness/errors.js';
+import type { Scenario } from '../scenario/ast.js';
+import { serializePlan } from '../scenario/wire.js';
+import { parseTrace, groupByScenario } from '../trace/parse.js';
+import type { Observation } from '../trace/types.js';
+import { checkTrace, setupMismatch, type GuestFacts, type Verdict } from '../check/index.js';
+import { missingFeatures, type Profile } from '../model/profile.js';
+
+export const RUNNER = '/opt/vfslab/bin/vfslab-runner';
+const PLAN = '/tmp/vfslab-plan';
+const BASE = '/mnt/pmem/vfslab-run';
+
+export interface RunRequest {
+  scenarios: readonly Scenario[];
+  kernel: string;
+  profile: Profile;
+  pmem: PmemBackend;
+  fs: FsType;
+  dax: DaxMode;
+  accel?: AccelRequest;
+  settleMs?: number;
+  /** Scenarios per runner invocation: a runner crash costs at most one batch. */
+  batchSize?: number;
+  keepOnFailure?: boolean;
+  log?: (line: string) => void;
+  /** Called as each scenario's verdict is known (for live TAP output). */
+  onResult?: (r: ScenarioResult, index: number) => void;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  verdict: Verdict;
+  observations: Observation[];
+  ms: number;
+}
+
+export interface RunOutcome {
+  results: ScenarioResult[];
+  oopses: OopsFinding[];
+  consoleLog: string;
+  bootMs: number;
+}
+
+/** Why a scenario cannot run on this guest, before anything runs. */
+export function notApplicable(sc: Scenario, profile: Profile, guest: GuestFacts): string | null {
+  const missing = missingFeatures(profile, sc.requires);
+  if (missing.length) return `kernel profile ${profile.name} lacks ${missing.join(', ')}`;
+  return setupMismatch(sc.setup, guest);
+}
+
+export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
+  const log = req.log ?? (() => {});
+  const facts: GuestFacts = { pmem: req.pmem, fs: req.fs, dax: req.dax };
+  const results: (ScenarioResult | undefined)[] = new Array(req.scenarios.length);
+  const deliver = (i: number, r: ScenarioResult): void => {
+    results[i] = r;
+    req.onResult?.(r, i);
+  };
+  const runnable: number[] = [];
+  req.scenarios.forEach((sc, i) => {
+    const why = notApplicable(sc, req.profile, facts);
+    if (why) deliver(i, { scenario: sc, verdict: { kind: 'not-applicable', scenario: sc.name, reason: why }, observations: [], ms: 0 });
+    else runnable.push(i);
+  });
+  if (runnable.length === 0) return { results: results as ScenarioResult[], oopses: [], consoleLog: '', bootMs: 0 };
+
+  const { guest } = await launchGuest({
+    kernel: req.kernel,
+    accel: req.accel,
+    pmem: req.pmem,
+    fs: req.fs,
+    dax: req.dax,
+    keepOnFailure: req.keepOnFailure,
+    log,
+  });
+  const bootMs = guest.stages.find((s) => s.name === 'ssh-ready')?.ms ?? 0;
+  try {
+    const size = req.batchSize ?? 25;
+    for (let b = 0; b < runnable.length; b += size) {
+      const batch = runnable.slice(b, b + size);
+      await runBatch(batch);
+    }
+  } finally {
+    if (guest.oopses().length) guest.markFailed();
+    await guest.shutdown();
+  }
+  return { results: results as ScenarioResult[], oopses: guest.oopses(), consoleLog: guest.consoleLogPath, bootMs };
+
+  async function runBatch(batch: number[]): Promise<void> {
+    const scenarios = batch.map((i) => req.scenarios[i]!);
+    const t0 = performance.now();
+    let text = '';
+    let failure = '';
+    try {
+      await guest.upload(Buffer.from(serializePlan(scenarios, { settleMs: req.settleMs })), PLAN);
+      // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
+      const r = await guest.exec(`${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
+      text = r.stdout;
+      if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+    } catch (e) {
+      if (!(e instanceof VfslabError)) throw e;
+      failure = e.message;
+    }
+    const parsed = parseTrace(text);
+    const traces = new Map(groupByScenario(parsed.observations).map((t) => [t.index, t]));
+    const ms = (performance.now() - t0) / scenarios.length;
+    scenarios.forEach((sc, k) => {
+      const trace = traces.get(k);
+      const observations = trace?.observations ?? [];
+      let verdict: Verdict;
+      if (!trace || !trace.complete) {
+        // Results already complete are kept; the rest of a broken batch is infrastructure, not kernel.
+        verdict = { kind: 'infra', scenario: sc.name, reason: failure || 'the runner did not finish this scenario' };
+      } else {
+        verdict = checkTrace(sc, req.profile, observations, { guest: facts });
+      }
+      deliver(batch[k]!, { scenario: sc, verdict, observations, ms });
+    });
+  }
+}

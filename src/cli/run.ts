@@ -1,0 +1,104 @@
+// vfslab run: scenarios on one guest, checked against the kernel's profile.
+import path from 'node:path';
+import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
+import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
+import { repoRoot } from '../../harness/paths.js';
+import { InputError } from '../../harness/errors.js';
+import { oneOf, parseCommandArgs } from './options.js';
+import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
+import { resolveProfile } from './profile.js';
+import { runScenarios } from './run-scenarios.js';
+import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
+import { progress } from './progress.js';
+
+export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel stock|NAME|PATH] [--profile NAME|FILE]
+                  [--pmem nvdimm|memmap|virtio] [--fs ext4|xfs] [--dax always|inode|never]
+                  [--accel auto|kvm|tcg] [--settle-ms N] [--batch N] [--keep]
+
+Boots one guest, runs every scenario (default: tests/scenarios) in batches
+through the guest's runner, checks each trace against the reference model for
+the kernel's profile, and prints TAP. Exit 0 all passed (skips allowed),
+1 a divergence or a kernel oops, 2 bad input (nothing runs), 3 infrastructure.
+
+examples:
+  vfslab run
+  vfslab run tests/scenarios/lease --fs xfs
+  vfslab run my.scenario --kernel ~/linux/arch/x86/boot/bzImage --profile stock`;
+
+const flags = {
+  kernel: { type: 'string' },
+  profile: { type: 'string' },
+  pmem: { type: 'string' },
+  fs: { type: 'string' },
+  dax: { type: 'string' },
+  accel: { type: 'string' },
+  'settle-ms': { type: 'string' },
+  batch: { type: 'string' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(v)) throw new InputError(flag, `'${v}' is not a positive integer`, 'e.g. 50');
+  return Number(v);
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('run', argv, flags, true);
+  if (values.help) {
+    console.log(runUsage);
+    return 0;
+  }
+  const pmem = oneOf('--pmem', values.pmem, PMEM_BACKENDS, 'nvdimm');
+  const fs = oneOf('--fs', values.fs, FS_TYPES, 'ext4');
+  const dax = oneOf('--dax', values.dax, DAX_MODES, 'always');
+  const accel = oneOf('--accel', values.accel, ACCEL_REQUESTS, 'auto');
+  const settleMs = positiveInt('--settle-ms', values['settle-ms']);
+  const batchSize = positiveInt('--batch', values.batch);
+  const kernel = values.kernel ?? 'stock';
+  // Everything the user gave is checked before anything boots.
+  const files = collectScenarioFiles(positionals.length ? positionals : [path.join(repoRoot, 'tests/scenarios')]);
+  if (files.length === 0) throw new InputError('vfslab run', 'no scenario files found', 'files ending in .scenario, or directories holding them');
+  const scenarios = loadScenarios(files);
+  const profile = await resolveProfile(kernel, values.profile);
+  const labels = files.map((f) => path.relative(process.cwd(), f));
+  const log = progress();
+
+  console.log('TAP version 14');
+  console.log(`1..${scenarios.length}`);
+  const t = emptyTally();
+  const pending = new Map<number, string>();
+  let next = 0;
+  // Results arrive per batch; print in scenario order.
+  const outcome = await runScenarios({
+    scenarios,
+    kernel,
+    profile,
+    pmem,
+    fs,
+    dax,
+    accel,
+    settleMs,
+    batchSize,
+    keepOnFailure: values.keep ?? false,
+    log,
+    onResult: (r, i) => {
+      tally(t, r);
+      pending.set(i, tapLine(r, i + 1, labels[i]!));
+      while (pending.has(next)) {
+        console.log(pending.get(next));
+        pending.delete(next++);
+      }
+    },
+  });
+  for (const o of outcome.oopses) {
+    console.log(`not ok ${scenarios.length + 1} - kernel ${o.rule} on the console (line ${o.line})`);
+    console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
+  }
+  console.log(`# profile ${profile.name} ${profile.version}; guest ${pmem}/${fs}/dax=${dax}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
+  console.log(`# ${tallyLine(t)}`);
+  if (t.diverged > 0 || outcome.oopses.length > 0) return 1;
+  if (t.infra > 0) return 3;
+  return 0;
+}

@@ -1,0 +1,33 @@
+// Hidden steps: things that happen between observations without a step of
+// their own. In this core that is a blocked breaker's sleep in __break_lease
+// running out at lease-break-time: time_out_leases downgrades or removes the
+// lease and the breaker proceeds. A deadline that may have passed gives two
+// states; one that has surely passed gives only the expired one.
+
+import type { KState } from './state.js';
+import { clone } from './state.js';
+import { breakerDeadlines, expiry, timeOutLeases } from './lease.js';
+import type { ModelOptions } from './options.js';
+
+export function closeHidden(s: KState, opts: ModelOptions): KState[] {
+  const ds = breakerDeadlines(s);
+  if (ds.length === 0) return [s];
+  const forced = ds.filter((d) => expiry(d.at, s.clock, opts.expirySlackMs) === 'yes');
+  const maybe = ds.filter((d) => expiry(d.at, s.clock, opts.expirySlackMs) === 'maybe');
+  if (forced.length === 0 && maybe.length === 0) return [s];
+  const out: KState[] = [];
+  const apply = (base: KState, list: { ino: number; at: number }[]): KState => {
+    const t = clone(base);
+    for (const d of list) {
+      const inode = t.inodes.get(d.ino);
+      if (inode) timeOutLeases(t, inode, (at) => at !== null && at <= d.at);
+    }
+    return t;
+  };
+  if (maybe.length === 0) return [apply(s, forced)];
+  // Either none of the uncertain deadlines has passed yet, or all up to some point have.
+  const sorted = [...maybe].sort((a, b) => a.at - b.at);
+  out.push(forced.length ? apply(s, forced) : s);
+  for (let i = 0; i < sorted.length; i++) out.push(apply(s, [...forced, ...sorted.slice(0, i + 1)]));
+  return out;
+}

@@ -1,0 +1,39 @@
+// The model state at the start of a scenario: the initial process with fds
+// 0, 1, 2 on one /dev/null open file (what the runner sets up), an empty
+// scenario directory, and the setup's sysctls over the kernel defaults.
+
+import type { Scenario } from '../scenario/ast.js';
+import { O } from '../scenario/flags.js';
+import type { KState, OpenFile } from './state.js';
+import { newProc } from './process.js';
+
+/** fs/locks.c defaults: lease_break_time = 45, leases_enable = 1. */
+export const DEFAULT_LEASE_BREAK_TIME = 45;
+
+export function initialState(sc: Scenario): KState {
+  const first = sc.processes[0];
+  if (!first) throw new Error(`scenario ${sc.name} has no initial process`);
+  const a = newProc(first.name, 1, 1); // the runner does setpgid(0, 0)
+  const devnull: OpenFile = {
+    id: 1, kind: 'stdio', ino: 0, flags: O.RDWR | O.LARGEFILE, read: true, write: true, pos: 0,
+    path: '/dev/null', unlinked: false, refs: 3, owner: { type: 'pid', id: null, signum: 0 },
+  };
+  a.fds = [{ file: 1, cloexec: false }, { file: 1, cloexec: false }, { file: 1, cloexec: false }];
+  const s: KState = {
+    procs: [a],
+    files: new Map([[1, devnull]]),
+    inodes: new Map([[1, { ino: 1, type: 'dir', nlink: 2, mode: 0o755, size: 0, data: '', readcount: 0, writecount: 0, leases: [] }]]),
+    names: new Map([['', 1]]),
+    nextFile: 2,
+    nextIno: 2,
+    clock: 0,
+    inflight: [],
+    sysctl: { leaseBreakTime: DEFAULT_LEASE_BREAK_TIME, leasesEnable: 1 },
+    why: [],
+  };
+  for (const c of sc.setup.sysctls) {
+    if (c.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = c.value;
+    if (c.name === 'fs.leases-enable') s.sysctl.leasesEnable = c.value;
+  }
+  return s;
+}

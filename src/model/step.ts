@@ -1,0 +1,291 @@
+// One scenario step applied to one model state: the set of states it may
+// lead to, each with the acting process's step completed (with its result)
+// or blocked. Ops the model does not have raise Unmodelled.
+
+import type { FdRef, Op, Step } from '../scenario/ast.js';
+import { F, O } from '../scenario/flags.js';
+import type { KState, Proc, StepResult } from './state.js';
+import { clone, procByName } from './state.js';
+import { closeFd, fileOfFd, installFd, lowestFreeFd } from './files.js';
+import { doFcntl, NOFILE } from './fcntl.js';
+import { doOpen } from './open.js';
+import { bindName, closeNames, doExec, doExit, doFork } from './process.js';
+import { timeOutBranches, timeOutLeases } from './lease.js';
+import { lookup } from './vfs.js';
+import * as io from './io.js';
+import { Unmodelled } from './unmodelled.js';
+import type { ModelOptions } from './options.js';
+import type { Profile } from './profile.js';
+
+export interface ModelCtx {
+  profile: Profile;
+  opts: ModelOptions;
+}
+
+const ok = (ret: number): StepResult => ({ ret, errno: 0 });
+const err = (errno: number): StepResult => ({ ret: -1, errno });
+
+export function fdNum(p: Proc, r: FdRef): number {
+  if (r.kind === 'num') return r.num;
+  return p.names[r.name] ?? -1;
+}
+
+/** The inode an open/truncate/lease fcntl will call time_out_leases on, if any. */
+function leaseInode(s: KState, p: Proc, op: Op): number | null {
+  if (op.kind === 'open' && op.dir.kind === 'cwd') {
+    const l = lookup(s, op.path);
+    return l.ok ? l.ino : null;
+  }
+  if (op.kind === 'truncate') {
+    const l = lookup(s, op.path);
+    return l.ok ? l.ino : null;
+  }
+  if (op.kind === 'fcntl' && (op.cmd === F.GETLEASE || (op.cmd === F.SETLEASE && !(op.arg.kind === 'int' && op.arg.value === F.UNLCK)))) {
+    const f = fileOfFd(s, p, fdNum(p, op.fd));
+    return f && f.kind === 'reg' ? f.ino : null;
+  }
+  return null;
+}
+
+/** All states step may lead to from s (s itself is not modified). */
+export function applyStep(s: KState, step: Step, ctx: ModelCtx): KState[] {
+  const p0 = procByName(s, step.proc);
+  if (!p0) throw new Unmodelled(`step by process ${step.proc}, which does not exist in the model`);
+  if (!p0.alive) throw new Unmodelled(`step by process ${step.proc}, which the model says is dead`);
+  if (p0.status.k === 'blocked') throw new Unmodelled(`step by ${step.proc} while its step ${p0.status.step} is still blocked (add "await ${step.proc}" first)`);
+  if (p0.status.k === 'completed') return []; // its completion must be reported first
+  const ino = leaseInode(s, p0, step.op);
+  const starts = ino === null ? [clone(s)] : timeOutBranches(clone(s), ino, ctx.opts);
+  const out: KState[] = [];
+  if (step.op.kind === 'await') {
+    const t = clone(s);
+    t.why = [];
+    return awaitProc(t, step, step.op.proc, step.op.timeoutMs, ctx);
+  }
+  for (const t of starts) {
+    t.why = [];
+    const p = procByName(t, step.proc)!;
+    const r = run(t, p, step, ctx);
+    if (r === 'blocked') {
+      if (p.status.k === 'blocked') p.status = { ...p.status, step: step.id };
+      out.push(t);
+      continue;
+    }
+    const results = Array.isArray(r) ? r : [r];
+    results.forEach((res, i) => {
+      const u = i === results.length - 1 ? t : clone(t);
+      const q = procByName(u, step.proc)!;
+      if (q.alive && res !== 'none') q.status = { k: 'completed', step: step.id, reported: false, result: res };
+      out.push(u);
+    });
+  }
+  return out;
+}
+
+type RunResult = StepResult | StepResult[] | 'blocked' | 'none';
+
+function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
+  const op = step.op;
+  const fileArg = (r: FdRef) => fileOfFd(s, p, fdNum(p, r));
+  switch (op.kind) {
+    case 'open': {
+      let dirPath = '';
+      if (op.dir.kind === 'fd') {
+        const d = fileArg(op.dir.fd);
+        if (!d) return err(9);
+        if (d.kind !== 'dir' && !(d.kind === 'path' && s.inodes.get(d.ino)?.type === 'dir')) return err(20);
+        if (d.unlinked) throw new Unmodelled('openat relative to a removed directory');
+        dirPath = d.path;
+      }
+      const o = doOpen(s, p, op, ctx.opts, dirPath);
+      if ('blocked' in o) return 'blocked';
+      return p.alive ? o.done : 'none';
+    }
+    case 'close': {
+      const n = fdNum(p, op.fd);
+      if (!closeFd(s, p, n)) {
+        s.why.push(`close(${n}): fd ${n} is not open in ${p.name} -> EBADF`);
+        return err(9);
+      }
+      closeNames(p, n);
+      s.why.push(`close(${n}) drops ${p.name}'s fd; the open file lives on while other fds refer to it`);
+      return ok(0);
+    }
+    case 'dup': {
+      const f = fileArg(op.fd);
+      if (!f) {
+        bindName(p, op.result, -1);
+        return err(9);
+      }
+      const n = lowestFreeFd(p, 0);
+      installFd(s, p, n, f, false);
+      bindName(p, op.result, n);
+      s.why.push(`dup: lowest free fd is ${n}, same open file, FD_CLOEXEC clear`);
+      return ok(n);
+    }
+    case 'dup2': case 'dup3': {
+      const old = fdNum(p, op.fd);
+      const nfd = fdNum(p, op.newfd);
+      const fail = (e: number, why: string): StepResult => {
+        s.why.push(why);
+        bindName(p, op.result, -1);
+        return err(e);
+      };
+      if (op.kind === 'dup3') {
+        if ((op.flags & ~O.CLOEXEC) !== 0) return fail(22, 'dup3 flags other than O_CLOEXEC -> EINVAL');
+        if (old === nfd) return fail(22, 'dup3 with oldfd == newfd -> EINVAL');
+      } else if (old === nfd) {
+        if (!fileOfFd(s, p, old)) return fail(9, 'dup2(fd, fd) on a closed fd -> EBADF');
+        bindName(p, op.result, nfd);
+        return ok(nfd);
+      }
+      if (nfd < 0 || nfd >= NOFILE) return fail(9, `newfd ${nfd} out of range -> EBADF`);
+      const f = fileOfFd(s, p, old);
+      if (!f) return fail(9, `fd ${old} is not open -> EBADF`);
+      f.refs++; // hold it while newfd is closed (it may be the same file)
+      const wasOpen = closeFd(s, p, nfd);
+      installFd(s, p, nfd, f, op.kind === 'dup3' && (op.flags & O.CLOEXEC) !== 0);
+      f.refs--;
+      closeNames(p, nfd);
+      bindName(p, op.result, nfd);
+      s.why.push(`${op.kind}: fd ${nfd} ${wasOpen ? 'was open and is closed first, then ' : ''}refers to fd ${old}'s open file`);
+      return ok(nfd);
+    }
+    case 'fork':
+      return doFork(s, p, op.child);
+    case 'execve':
+      return doExec(s, p, ctx.opts);
+    case 'exit':
+      doExit(s, p, { status: op.code & 0xff, signo: null });
+      return 'none';
+    case 'fcntl': {
+      const n = fdNum(p, op.fd);
+      const f = fileOfFd(s, p, n);
+      if (!f) {
+        if (op.result) bindName(p, op.result, -1);
+        s.why.push(`fcntl(${n}): fd not open in ${p.name} -> EBADF`);
+        return err(9);
+      }
+      return doFcntl(s, p, n, f, op.cmd, op.arg, op.result);
+    }
+    case 'read': case 'pread': {
+      const f = fileArg(op.fd);
+      if (!f) return err(9);
+      return io.doRead(s, f, op.count, op.kind === 'pread' ? op.offset : null);
+    }
+    case 'write': case 'pwrite': {
+      const f = fileArg(op.fd);
+      if (!f) return err(9);
+      return io.doWrite(s, f, op.data, op.kind === 'pwrite' ? op.offset : null);
+    }
+    case 'lseek': {
+      const f = fileArg(op.fd);
+      return f ? io.doLseek(s, f, op.offset, op.whence) : err(9);
+    }
+    case 'truncate': {
+      const r = io.doTruncate(s, p, op.path, op.length, ctx.opts);
+      if ('blocked' in r) return 'blocked';
+      return p.alive ? r.done : 'none';
+    }
+    case 'ftruncate': {
+      const f = fileArg(op.fd);
+      return f ? io.doFtruncate(s, f, op.length) : err(9);
+    }
+    case 'fallocate': {
+      const f = fileArg(op.fd);
+      return f ? io.doFallocate(s, f, op.mode, op.offset, op.length) : err(9);
+    }
+    case 'unlink': return io.doUnlink(s, op.path);
+    case 'rename': return io.doRename(s, op.from, op.to);
+    case 'link': return io.doLink(s, op.from, op.to);
+    case 'mkdir': return io.doMkdir(s, op.path, op.mode);
+    case 'rmdir': return io.doRmdir(s, op.path);
+    case 'statx': {
+      if (op.target.kind === 'path') return io.doStatxPath(s, op.target.path);
+      const f = fileArg(op.target.fd);
+      if (!f) return err(9);
+      if (f.kind === 'stdio') throw new Unmodelled('statx of the runner\'s /dev/null fds');
+      if (f.path === '') throw new Unmodelled('statx of the scenario directory itself');
+      return io.statxOf(s, f.ino);
+    }
+    case 'readlink_fd': {
+      const f = fileArg(op.fd);
+      return f ? io.readlinkOf(f) : err(9);
+    }
+    case 'sysctl':
+      if (op.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = op.value;
+      else if (op.name === 'fs.leases-enable') s.sysctl.leasesEnable = op.value;
+      else throw new Unmodelled(`sysctl ${op.name}`);
+      return ok(0);
+    case 'signal':
+      if (op.signo === 9 || op.signo === 19 || op.signo < 1 || op.signo > 64) return err(22);
+      if (op.signo === 32 || op.signo === 33) throw new Unmodelled('libc-internal signals 32 and 33');
+      p.dispo[op.signo] = op.disposition;
+      return ok(0);
+    case 'wait_signal': {
+      const i = p.unwaited.findIndex((x) => op.signo === null || x === op.signo);
+      if (i >= 0) {
+        const signo = p.unwaited[i]!;
+        p.unwaited.splice(i, 1);
+        s.why.push(`wait-signal: signal ${signo} was already delivered to ${p.name}`);
+        return ok(signo);
+      }
+      s.clock += op.timeoutMs;
+      s.why.push(`wait-signal: nothing sends ${p.name} a signal within ${op.timeoutMs}ms -> timeout`);
+      return err(11);
+    }
+    case 'sleep':
+      s.clock += op.ms;
+      return ok(0);
+    case 'expect_blocked': {
+      const q = procByName(s, op.proc);
+      const st = q?.status;
+      return { ret: 0, errno: 0, blockedSeq: st && st.k === 'blocked' ? st.step : null };
+    }
+    case 'await':
+      throw new Error('await is handled by applyStep');
+    case 'mmap': case 'munmap': case 'load': case 'store': case 'msync':
+      throw new Unmodelled(`${op.kind} (mmap/DAX semantics come with a later issue)`);
+    case 'fanotify_init': case 'fanotify_mark': case 'fanotify_read': case 'fanotify_response':
+      throw new Unmodelled(`${op.kind} (fanotify semantics come with a later issue)`);
+  }
+}
+
+/**
+ * await PROC T: ret 0 once PROC's blocked step completed (at once if it is not
+ * blocked), or -1/ETIMEDOUT. Completion inside the window can only come from
+ * lease-break deadlines passing (nothing else runs meanwhile).
+ */
+function awaitProc(s: KState, step: Step, name: string, timeoutMs: number, ctx: ModelCtx): KState[] {
+  const done = (t: KState, r: StepResult): KState => {
+    const p = procByName(t, step.proc)!;
+    p.status = { k: 'completed', step: step.id, reported: false, result: r };
+    return t;
+  };
+  const q = procByName(s, name);
+  if (!q || q.status.k !== 'blocked') return [done(s, ok(0))];
+  const slack = ctx.opts.expirySlackMs;
+  const ino = q.status.wait.ino;
+  const inode = s.inodes.get(ino);
+  const deadlines = (inode?.leases ?? []).flatMap((l) => [l.unlockPending ? l.breakAt : null, l.downgradePending ? l.downgradeAt : null]).filter((x): x is number => x !== null);
+  const end = s.clock + timeoutMs;
+  const out: KState[] = [];
+  const reachable = deadlines.filter((d) => d - slack <= end);
+  if (reachable.length > 0) {
+    const t = clone(s);
+    const last = Math.max(...reachable);
+    t.clock = Math.max(t.clock, last - slack);
+    timeOutLeases(t, t.inodes.get(ino)!, (at) => at !== null && at <= last);
+    const tq = procByName(t, name)!;
+    if (tq.status.k !== 'blocked') {
+      t.why.push(`await: the lease-break deadline passes within ${timeoutMs}ms, so ${name}'s step completes`);
+      out.push(done(t, ok(0)));
+    }
+  }
+  if (!deadlines.some((d) => d + slack <= end)) {
+    s.clock = end;
+    s.why.push(`await: nothing completes ${name}'s step within ${timeoutMs}ms`);
+    out.push(done(s, err(110)));
+  }
+  return out;
+}
