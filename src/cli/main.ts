@@ -7,6 +7,10 @@ import { runCommand } from './run.js';
 import { modelCommand } from './model.js';
 import { reproCommand } from './repro.js';
 
+// Fixable by the user before anything boots (a flag, a file, set-up): exit 2.
+// The rest (boot, QEMU death, SSH) is infrastructure: exit 3, never 1.
+const setupKinds = new Set(['input', 'qemu-missing', 'kernel-missing', 'port-bind']);
+
 type Command = { run: (argv: string[]) => Promise<number>; summary: string };
 
 const commands: Record<string, Command> = {
@@ -42,7 +46,7 @@ try {
   if (e instanceof VfslabError) {
     const detail = 'detail' in e && typeof e.detail === 'function' ? (e.detail as () => string)() : e.message;
     console.error(`vfslab: ${detail}`);
-    process.exitCode = e.kind === 'input' ? 2 : 3;
+    process.exitCode = setupKinds.has(e.kind) ? 2 : 3;
   } else if (e instanceof Error && 'exitCode' in e && (e as { exitCode: unknown }).exitCode === 2) {
     console.error(`vfslab: ${e.message}`);
     process.exitCode = 2;

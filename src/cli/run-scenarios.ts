@@ -101,7 +101,7 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     try {
       await guest.upload(Buffer.from(serializePlan(scenarios, { settleMs: req.settleMs })), PLAN);
       // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
-      const r = await guest.exec(`${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
+      const r = await guest.exec(`mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
       text = r.stdout;
       if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
     } catch (e) {

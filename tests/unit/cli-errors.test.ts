@@ -1,0 +1,50 @@
+// Bad input to the CLI: one clear line naming what is wrong and what is
+// valid, exit 2, and nothing boots (no QEMU appears).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const vfslab = path.join(root, 'bin/vfslab');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-cli-'));
+const bad = path.join(tmp, 'bad.scenario');
+writeFileSync(bad, 'scenario bad\nprocess A\nA: f = open "x" O_BOGUS\nA: close g\n');
+
+function qemuCount(): number {
+  // pgrep -c prints 0 and exits 1 when nothing matches.
+  const r = spawnSync('pgrep', ['-c', 'qemu-system'], { encoding: 'utf8' });
+  return Number(r.stdout.trim() || 0);
+}
+
+const cases: { args: string[]; want: RegExp; env?: Record<string, string> }[] = [
+  { args: ['frobnicate'], want: /unknown command 'frobnicate' \(valid: boot, run, model, repro/ },
+  { args: ['boot', '--pmem', 'floppy'], want: /--pmem: unknown value 'floppy' \(valid: nvdimm\|memmap\|virtio\|none\)/ },
+  { args: ['boot', '--fs', 'btrfs'], want: /--fs: unknown value 'btrfs' \(valid: ext4\|xfs\)/ },
+  { args: ['boot', '--dax', 'sometimes'], want: /--dax: unknown value 'sometimes' \(valid: always\|inode\|never\)/ },
+  { args: ['boot', '--accel', 'hvf'], want: /--accel: unknown value 'hvf' \(valid: auto\|kvm\|tcg\)/ },
+  { args: ['boot', '--bogus'], want: /vfslab boot: Unknown option '--bogus'.*valid: --kernel/ },
+  { args: ['boot', '--kernel', '/nonexistent/bzImage', '--', 'true'], want: /guest kernel '\/nonexistent\/bzImage' not found/ },
+  { args: ['boot', '--kernel', 'nosuchname', '--', 'true'], want: /--kernel: no kernel named 'nosuchname'/ },
+  { args: ['run', '/nonexistent.scenario'], want: /\/nonexistent.scenario: no such file or directory/ },
+  { args: ['run', bad], want: new RegExp(`${bad}:3: .*O_BOGUS`) },
+  { args: ['run', '--settle-ms', 'soon'], want: /--settle-ms: 'soon' is not a positive integer/ },
+  { args: ['run', '--profile', 'nosuch'], want: /--profile: no kernel named 'nosuch'/ },
+  { args: ['model'], want: /vfslab model: takes one scenario file, got 0/ },
+  { args: ['repro', bad], want: new RegExp(`${bad}:3:`) },
+];
+
+const before = qemuCount();
+for (const c of cases) {
+  t.test(`vfslab ${c.args.join(' ')}`, async (t) => {
+    const r = spawnSync(vfslab, c.args, { encoding: 'utf8', env: { ...process.env, ...c.env }, timeout: 60_000 });
+    t.equal(r.status, 2, `exit 2 (stderr: ${r.stderr.trim()})`);
+    t.match(r.stderr, c.want);
+    t.notMatch(r.stderr, /internal error|at .*\.ts:\d+/, 'no stack trace');
+  });
+}
+t.test('no QEMU was started by bad input', async (t) => {
+  t.equal(qemuCount(), before);
+});

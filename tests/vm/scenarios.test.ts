@@ -1,0 +1,38 @@
+// The scenario tree on the real guest, checked against the model for the
+// stock profile: the same path as `vfslab run`, one tap test per scenario.
+import path from 'node:path';
+import t from 'tap';
+import { repoRoot } from '../../harness/paths.js';
+import { runScenarios } from '../../src/cli/run-scenarios.js';
+import { collectScenarioFiles, loadScenarios } from '../../src/cli/scenario-files.js';
+import { resolveProfile } from '../../src/cli/profile.js';
+import { formatVerdict } from '../../src/check/index.js';
+import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
+
+const files = collectScenarioFiles([path.join(repoRoot, 'tests/scenarios')]);
+const scenarios = loadScenarios(files);
+const profile = await resolveProfile('stock', undefined);
+
+const guests: { pmem: PmemBackend; fs: FsType; dax: DaxMode }[] = [
+  { pmem: 'nvdimm', fs: 'ext4', dax: 'always' },
+  { pmem: 'virtio', fs: 'xfs', dax: 'always' },
+];
+
+// Top-level assertions, one per scenario and guest, so each counts in the summary.
+for (const g of guests) {
+  const where = `${g.pmem}/${g.fs}/dax=${g.dax}`;
+  const outcome = await runScenarios({ scenarios, kernel: 'stock', profile, ...g });
+  t.equal(outcome.results.length, scenarios.length, `${where}: every scenario has a verdict`);
+  outcome.results.forEach((r, i) => {
+    const name = `${where} ${path.relative(repoRoot, files[i]!)}`;
+    const v = r.verdict;
+    if (v.kind === 'pass') t.pass(name);
+    else if (v.kind === 'not-applicable' || v.kind === 'not-modelled') t.skip(`${name}: ${v.kind}: ${v.reason}`);
+    else t.fail(`${name}\n${formatVerdict(v)}`);
+  });
+  t.same(
+    outcome.oopses.map((o) => `${o.rule}: ${o.text}`),
+    [],
+    `${where}: no oops on the console`,
+  );
+}
