@@ -76,6 +76,9 @@ export async function ensureInitramfs(kernel: KernelEntry, log: (s: string) => v
   const started = Date.now();
   const file = await buildImage(entries, hash, `initramfs-${kernel.release}`, async (root) => {
     await execa('depmod', ['-b', root, kernel.release]);
+    // One host key per image, made here so the guest need not spend boot time on it.
+    await mkdir(path.join(root, 'etc/dropbear'), { recursive: true });
+    await execa('dropbearkey', ['-t', 'ed25519', '-f', path.join(root, 'etc/dropbear/host_key')]);
   });
   const entry: InitramfsEntry = {
     file,

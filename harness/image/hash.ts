@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Entry } from './contents.js';
 
 // Bump when the way an image is assembled changes, so old images are not reused.
-export const imageFormatVersion = 2;
+export const imageFormatVersion = 3;
 
 /** Content hash of an image's entries: what goes in, not when or where from. */
 export async function hashEntries(entries: Entry[], salt: string): Promise<string> {
