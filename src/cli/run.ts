@@ -1,4 +1,5 @@
 // vfslab run: scenarios on one guest, checked against the kernel's profile.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
@@ -7,18 +8,20 @@ import { InputError } from '../../harness/errors.js';
 import { oneOf, parseCommandArgs } from './options.js';
 import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
-import { runScenarios } from './run-scenarios.js';
+import { runScenarios, type ScenarioResult } from './run-scenarios.js';
 import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
 import { progress } from './progress.js';
 
 export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel stock|NAME|PATH] [--profile NAME|FILE]
                   [--pmem nvdimm|memmap|virtio] [--fs ext4|xfs] [--dax always|inode|never]
                   [--accel auto|kvm|tcg] [--settle-ms N] [--batch N] [--keep]
+                  [--traces DIR]
 
 Boots one guest, runs every scenario (default: tests/scenarios) in batches
 through the guest's runner, checks each trace against the reference model for
 the kernel's profile, and prints TAP. Exit 0 all passed (skips allowed),
 1 a divergence or a kernel oops, 2 bad input (nothing runs), 3 infrastructure.
+--traces DIR writes each scenario's observed trace to DIR/NAME.jsonl.
 
 examples:
   vfslab run
@@ -35,6 +38,7 @@ const flags = {
   'settle-ms': { type: 'string' },
   batch: { type: 'string' },
   keep: { type: 'boolean' },
+  traces: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,6 +68,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const profile = await resolveProfile(kernel, values.profile);
   const labels = files.map((f) => path.relative(process.cwd(), f));
   const log = progress();
+  const tracesDir = values.traces;
+  if (tracesDir) mkdirSync(tracesDir, { recursive: true });
 
   console.log('TAP version 14');
   console.log(`1..${scenarios.length}`);
@@ -85,6 +91,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     log,
     onResult: (r, i) => {
       tally(t, r);
+      if (tracesDir && r.observations.length) saveTrace(tracesDir, r);
       pending.set(i, tapLine(r, i + 1, labels[i]!));
       while (pending.has(next)) {
         console.log(pending.get(next));
@@ -101,4 +108,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (t.diverged > 0 || outcome.oopses.length > 0) return 1;
   if (t.infra > 0) return 3;
   return 0;
+}
+
+function saveTrace(dir: string, r: ScenarioResult): void {
+  writeFileSync(path.join(dir, `${r.scenario.name}.jsonl`), r.observations.map((o) => JSON.stringify(o)).join('\n') + '\n');
 }
