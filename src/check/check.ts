@@ -135,13 +135,8 @@ export function checkTrace(sc: Scenario, profile: Profile, observations: readonl
             checkPinned(step, o, i);
             break;
           }
-          // Exit steps have no observation of their own; apply any the runner went past.
-          while (next < o.seq) {
-            const skipped = sc.steps[next]!;
-            if (skipped.op.kind !== 'exit') return { kind: 'infra', scenario: sc.name, reason: `runner reported step ${o.seq} before step ${next}` };
-            if (started !== next) frontier = startStep(skipped);
-            next++;
-          }
+          // Every step is reported (done, blocked or skipped) in step order; late completions aside.
+          if (o.seq > next) return { kind: 'infra', scenario: sc.name, reason: `runner reported step ${o.seq} before step ${next}` };
           if (o.seq !== next) return { kind: 'infra', scenario: sc.name, reason: `step ${o.seq} reported twice or out of order` };
           const cands = started === next ? closure(frontier) : startStep(step);
           next++;
@@ -153,13 +148,8 @@ export function checkTrace(sc: Scenario, profile: Profile, observations: readonl
           // The runner skips steps of a process that no longer exists; the model must agree it is gone.
           const step = sc.steps[o.seq];
           if (!step) return { kind: 'infra', scenario: sc.name, reason: `observation for step ${o.seq}, which the scenario does not have` };
-          while (next < o.seq) {
-            const skipped = sc.steps[next]!;
-            if (skipped.op.kind !== 'exit') return { kind: 'infra', scenario: sc.name, reason: `runner reported step ${o.seq} before step ${next}` };
-            if (started !== next) frontier = startStep(skipped);
-            next++;
-          }
-          next = Math.max(next, o.seq + 1);
+          if (o.seq !== next) return { kind: 'infra', scenario: sc.name, reason: o.seq > next ? `runner reported step ${o.seq} before step ${next}` : `step ${o.seq} reported twice or out of order` };
+          next++;
           const cands = closure(frontier);
           const gone = cands.filter((s) => procByName(s, step.proc)?.alive === false);
           if (gone.length === 0) diverge(i, step, `skipped: the runner found ${step.proc} gone`, cands.map((s) => outcomeOf(s, step.proc, step.id)).map((x) => `${step.proc} still exists (${x})`), cands.flatMap((s) => s.why));
@@ -169,23 +159,13 @@ export function checkTrace(sc: Scenario, profile: Profile, observations: readonl
         case 'signal':
           frontier = retry(() => matchSignal(closure(frontier), o, i, soft));
           break;
-        case 'exit': {
-          const st = sc.steps[next];
-          if (!o.teardown && st && st.op.kind === 'exit' && st.proc === o.proc) {
-            if (started !== next) frontier = startStep(st);
-            next++;
-          }
+        case 'exit':
           frontier = retry(() => matchExit(closure(frontier), o, i, soft));
           break;
-        }
       }
     }
     if (!ended) return { kind: 'infra', scenario: sc.name, reason: 'the trace ends without scenario-end (runner or host stopped early)' };
-    if (next < sc.steps.length) {
-      const rest = sc.steps.slice(next);
-      if (rest.some((s) => s.op.kind !== 'exit')) return { kind: 'infra', scenario: sc.name, reason: `the runner started ${next} of ${sc.steps.length} steps` };
-      for (const st of rest) frontier = startStep(st);
-    }
+    if (next < sc.steps.length) return { kind: 'infra', scenario: sc.name, reason: `the runner reported ${next} of ${sc.steps.length} steps` };
     frontier = closure(frontier);
     const finished = frontier.filter((s) => s.inflight.length === 0 && s.procs.every((p) => p.alive || p.exitReported));
     if (finished.length === 0) {

@@ -83,7 +83,6 @@ export function predict(sc: Scenario, profile: Profile, model?: Partial<ModelOpt
         s.why.forEach((w) => rules.add(w));
         for (const p of s.procs) {
           const st = p.status;
-          if (p.name === step.proc && step.op.kind === 'exit') outcomes.add(`${p.name} exits with status ${step.op.code & 0xff}`);
           if (st.k === 'completed' && st.step === step.id && !st.reported) outcomes.add(`done ${describeResult(st.result)}`);
           else if (st.k === 'blocked' && st.step === step.id && !st.reported) {
             outcomes.add('blocked');

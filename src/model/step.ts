@@ -75,7 +75,7 @@ export function applyStep(s: KState, step: Step, ctx: ModelCtx): KState[] {
     results.forEach((res, i) => {
       const u = i === results.length - 1 ? t : clone(t);
       const q = procByName(u, step.proc)!;
-      if (q.alive && res !== 'none') q.status = { k: 'completed', step: step.id, reported: false, result: res };
+      if ((q.alive || step.op.kind === 'exit') && res !== 'none') q.status = { k: 'completed', step: step.id, reported: false, result: res };
       out.push(u);
     });
   }
@@ -156,8 +156,9 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'execve':
       return doExec(s, p, ctx.opts);
     case 'exit':
+      // Reported done (ret 0) once the process is gone; its status comes in the exit observation.
       doExit(s, p, { status: op.code & 0xff, signo: null });
-      return 'none';
+      return ok(0);
     case 'fcntl': {
       const n = fdNum(p, op.fd);
       const f = fileOfFd(s, p, n);
@@ -238,9 +239,12 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
       s.clock += op.ms;
       return ok(0);
     case 'expect_blocked': {
+      // ret 1 and the step when PROC is blocked in a step reported blocked, else 0 and null.
       const q = procByName(s, op.proc);
-      const st = q?.status;
-      return { ret: 0, errno: 0, blockedSeq: st && st.k === 'blocked' ? st.step : null };
+      const st = q?.alive ? q.status : undefined;
+      const blocked = st !== undefined && st.k === 'blocked' && st.reported;
+      s.why.push(blocked ? `expect-blocked: ${op.proc} is still blocked in step ${st.step} -> 1` : `expect-blocked: ${op.proc} has no blocked step -> 0`);
+      return { ret: blocked ? 1 : 0, errno: 0, blockedSeq: blocked ? st.step : null };
     }
     case 'await':
       throw new Error('await is handled by applyStep');

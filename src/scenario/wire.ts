@@ -111,8 +111,10 @@ function fcntlArg(w: StepWriter, a: FcntlArg): void {
       w.raw('arg', 'ownerex').int('type', a.type);
       if (a.target) w.str('target', a.target.proc);
       else w.raw('target', '~');
-      // F_OWNER_PGRP takes a process group id; the runner picks it by this flag.
-      w.int('pgrp', a.type === 2 ? 1 : 0);
+      // The target's pid for every type, F_OWNER_PGRP included (ast.ts FcntlArg,
+      // docs/scenario-format.md): "F_OWNER_PGRP B" for a B that leads no group
+      // names a group without members. The runner would pass the pgid on pgrp=1.
+      w.int('pgrp', 0);
       break;
   }
 }

@@ -1,6 +1,8 @@
 // Parses and validates runner JSONL output into typed observations. Every
 // error names the line; a bad line is skipped so one truncated line (a runner
-// killed mid-write) does not hide the rest of the trace.
+// killed mid-write) does not hide the rest of the trace, but inside a scenario
+// it leaves an `infra` `trace` observation in its place, so the checker names
+// the bad line instead of tripping over the gap it leaves.
 import type { Observation, ObservationKind, ScenarioTrace, Summary } from './types.js';
 
 export interface TraceLineError {
@@ -90,7 +92,7 @@ const doneOptional: Record<string, FieldType> = {
   blockedSeq: 'int?',
 };
 
-const infraKinds = new Set(['plan', 'setup', 'watchdog', 'protocol', 'runner-crash', 'restore', 'timeout']);
+const infraKinds = new Set(['plan', 'setup', 'watchdog', 'protocol', 'runner-crash', 'restore', 'timeout', 'trace']);
 
 function typeOk(v: unknown, t: FieldType): boolean {
   switch (t) {
@@ -184,11 +186,25 @@ export function toObservation(v: unknown): Observation | string {
   return o as unknown as Observation;
 }
 
-/** Parses runner output. Blank lines are ignored; bad lines are reported and skipped. */
+/**
+ * Parses runner output. Blank lines are ignored; bad lines are reported in
+ * `errors` and skipped; one inside a scenario (its `"scenario":N` readable, or
+ * else after that scenario's start and before its end) is also replaced by an
+ * `infra` observation of kind `trace` for that scenario.
+ */
 export function parseTrace(text: string): ParsedTrace {
   const observations: Observation[] = [];
   const errors: TraceLineError[] = [];
   const lines = text.split('\n');
+  let open: { scenario: number; t: number } | null = null;
+  const bad = (line: number, message: string, raw: string): void => {
+    errors.push({ line, message });
+    const m = /^\{"kind":"[a-z-]+","scenario":(-?\d+),"t":(\d+)/.exec(raw);
+    const scenario = m ? Number(m[1]) : open?.scenario;
+    if (scenario === undefined || scenario < 0) return;
+    const t = m ? Number(m[2]) : open?.t ?? 0;
+    observations.push({ kind: 'infra', scenario, t, error: 'trace', message: `trace line ${line}: ${message}` });
+  };
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === '') continue;
@@ -196,12 +212,18 @@ export function parseTrace(text: string): ParsedTrace {
     try {
       v = JSON.parse(raw);
     } catch (e) {
-      errors.push({ line: i + 1, message: `invalid JSON (${(e as Error).message}): ${raw.slice(0, 80)}` });
+      bad(i + 1, `invalid JSON (${(e as Error).message}): ${raw.slice(0, 80)}`, raw);
       continue;
     }
     const r = toObservation(v);
-    if (typeof r === 'string') errors.push({ line: i + 1, message: r });
-    else observations.push(r);
+    if (typeof r === 'string') {
+      bad(i + 1, r, raw);
+      continue;
+    }
+    observations.push(r);
+    if (r.kind === 'scenario-start') open = { scenario: r.scenario, t: r.t };
+    else if (r.kind === 'scenario-end') open = null;
+    else if (open) open.t = r.t;
   }
   return { observations, scenarios: groupByScenario(observations), summary: findSummary(observations), errors };
 }

@@ -6,7 +6,16 @@
 // compatibly only (add optional fields or new union members), and list each
 // change here.
 // Changes:
-//   (none yet)
+//   1. An `exit` step is reported like every other step: a `done` (ret 0,
+//      errno 0; `late` when a `blocked` came first) when the runner reaps the
+//      process with an exit status, written just before its `exit`
+//      observation. Every step is reported done, blocked or skipped, in step
+//      order (late completions aside); the checker relies on it.
+//   2. `expect_blocked`: `ret` is 1 when the process has a step reported
+//      blocked that has not completed (`blockedSeq` names it), else 0 (and
+//      `blockedSeq` null).
+//   3. InfraErrorKind gains `trace`: a line of the trace the host could not
+//      parse (written by src/trace/parse.ts in its place, never by the runner).
 //
 // Conventions:
 // - `scenario` is the index of the scenario in the batch (0-based);
@@ -124,7 +133,10 @@ export interface FanotifyEvent {
 
 export type MemoryOutcome = 'ok' | 'SIGBUS' | 'SIGSEGV';
 
-/** A step finished (at once, or `late` after it was reported blocked). */
+/**
+ * A step finished (at once, or `late` after it was reported blocked). For an
+ * `exit` step: the process was reaped with an exit status (ret 0).
+ */
 export interface StepDone extends ObservationBase {
   kind: 'done';
   seq: number;
@@ -164,7 +176,7 @@ export interface StepDone extends ObservationBase {
   child?: string;
   /** execve: the fd names still bound after exec (close-on-exec applied). */
   fds?: Record<string, number>;
-  /** expect_blocked: the seq of the step found blocked, or null. */
+  /** expect_blocked: the seq of the step found blocked (ret 1), or null (ret 0). */
   blockedSeq?: number | null;
 }
 
@@ -214,7 +226,10 @@ export interface SignalSeen extends ObservationBase {
   atStep: number;
 }
 
-/** A scenario process ended. */
+/**
+ * A scenario process ended. When it ended by its own `exit` step, that step's
+ * `done` comes just before this.
+ */
 export interface ProcessExit extends ObservationBase {
   kind: 'exit';
   proc: string;
@@ -236,7 +251,8 @@ export type InfraErrorKind =
   | 'protocol' // a scenario process sent something unexpected
   | 'runner-crash' // a scenario process died inside runner code
   | 'restore' // a sysctl could not be restored
-  | 'timeout'; // the host gave up on the runner (written by the host side)
+  | 'timeout' // the host gave up on the runner (written by the host side)
+  | 'trace'; // a trace line the host could not parse (written by src/trace/parse.ts)
 
 /** A failure of the runner or its environment, not of the kernel under test. */
 export interface InfraError extends ObservationBase {

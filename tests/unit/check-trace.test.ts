@@ -102,7 +102,7 @@ function breakerTrace(sc: Scenario, order: 'signal-first' | 'blocked-first' | 'c
   const tr = new Trace(sc).proc('A', 1000).done(0, 3).done(1, 0).done(2, 3).done(3, 0).proc('B', 1001, 'A', 4).done(4, 1001, 0, { retProc: 'B' });
   if (order === 'signal-first') tr.signal('A', 29, 0x80, 0, 0, 5).blocked(5);
   else tr.blocked(5).signal('A', 29, 0x80, 0, 0, 5);
-  tr.done(6, 29).done(7, 0, 0, { blockedSeq: 5 }).done(8, 2);
+  tr.done(6, 29).done(7, 1, 0, { blockedSeq: 5 }).done(8, 2);
   if (order === 'completion-before-unlock-report') tr.late(5, 4).done(9, 0);
   else tr.done(9, 0).late(5, 4);
   return tr.done(10, 0).done(11, 0x8002).exit('A', null, 9, true).exit('B', null, 9, true).end();
@@ -220,4 +220,38 @@ t.test('SIGIO default kills the holder: exit and skipped steps are checked again
   const kv = checkTrace(k.scenario, stock, tr.exit('B', null, 9, true).end());
   t.equal(kv.kind, 'pass', formatVerdict(kv));
   t.match(formatPrediction(predict(k.scenario, stock)), /skipped: A no longer exists/);
+});
+
+t.test('an exit step is reported done (ret 0) before its exit observation, like every step', async (t) => {
+  const sc = load('fd/exit-closes-fds.scenario');
+  // 0 w 1 close 2 f 3 fork 4 B open 5 F_WRLCK (EAGAIN) 6 B exit 7 sleep 8 F_WRLCK 9 F_GETLEASE
+  const head = (): Trace => new Trace(sc).proc('A', 1000).done(0, 3).done(1, 0).done(2, 3).proc('B', 1001, 'A', 3).done(3, 1001, 0, { retProc: 'B' })
+    .done(4, 4).done(5, -1, 11);
+  const tail = (tr: Trace): Observation[] => tr.done(7, 0).done(8, 0).done(9, 1).exit('A', null, 9, true).end();
+  const v = checkTrace(sc, stock, tail(head().done(6, 0).exit('B', 0, null)));
+  t.equal(v.kind, 'pass', formatVerdict(v));
+  const slow = checkTrace(sc, stock, tail(head().blocked(6).late(6, 0).exit('B', 0, null)));
+  t.equal(slow.kind, 'pass', `a slow reap: blocked, then a late done: ${formatVerdict(slow)}`);
+  const silent = checkTrace(sc, stock, tail(head().exit('B', 0, null)));
+  t.match(silent, { kind: 'infra', reason: 'runner reported step 7 before step 6' }, 'an exit step without its done breaks the contract');
+  const wrongStatus = checkTrace(sc, stock, tail(head().done(6, 0).exit('B', 1, null)));
+  t.equal(wrongStatus.kind, 'diverged', 'the status comes from the exit observation and is checked there');
+  const unreported = new Trace(sc).proc('A', 1000).done(0, 3).done(1, 0).done(2, 3).proc('B', 1001, 'A', 3).done(3, 1001).done(4, 4).done(5, -1, 11).end();
+  t.match(checkTrace(sc, stock, unreported), { kind: 'infra', reason: 'the runner reported 6 of 10 steps' }, 'a trailing exit step must be reported too');
+});
+
+t.test('expect-blocked: 1 while the process is blocked, 0 once it is not', async (t) => {
+  const sc = load('lease/unlock-releases-breaker.scenario');
+  const tr = new Trace(sc).proc('A', 1000).done(0, 3).done(1, 0).done(2, 3).done(3, 0).proc('B', 1001, 'A', 4).done(4, 1001, 0, { retProc: 'B' })
+    .blocked(5).signal('A', 29, 0x80, 0, 0, 5).done(6, 29).done(7, 0, 0, { blockedSeq: null });
+  const v = checkTrace(sc, stock, tr.end());
+  t.equal(v.kind, 'diverged', 'B is blocked until A unlocks: 0 is wrong');
+  if (v.kind === 'diverged') t.same(v.divergence.allowed, ['done ret=1 errno=0 blockedSeq=5']);
+});
+
+t.test('a malformed trace line is an infra verdict naming the line, not a step-order complaint', async (t) => {
+  const sc = load('owner/setown-getown.scenario');
+  const tr = new Trace(sc).proc('A', 1000).done(0, 3).done(1, 0).done(2, 0).done(3, 1000);
+  tr.obs.push({ kind: 'infra', scenario: 0, t: 1, error: 'trace', message: 'trace line 7: invalid JSON' } as Observation);
+  t.match(checkTrace(sc, stock, tr.done(5, 0).end()), { kind: 'infra', reason: /^trace: trace line 7/ });
 });

@@ -35,3 +35,36 @@ t.test('names: defaults, and stock is never replaced', async (t) => {
 t.test('reproducibility pins do not depend on who or when', async (t) => {
   t.same(kbuildPins, { KBUILD_BUILD_USER: 'vfslab', KBUILD_BUILD_HOST: 'vfslab', KBUILD_BUILD_TIMESTAMP: '1970-01-01 00:00:00 UTC', KBUILD_BUILD_VERSION: '1' });
 });
+
+t.test('manifest entry of a built kernel: profile features from the series, build hashes, no modules', async (t) => {
+  const { builtEntry } = await import('../../harness/kernel/build.js');
+  const key = buildKey(parts);
+  const record = {
+    key,
+    parts,
+    release: '6.1.192-vfslab',
+    version: '6.1.192',
+    flavour: 'default',
+    source: 'linux-source-6.1 6.1.192-2',
+    series: 'guest/patches/series',
+    patches: ['0001-x.patch'],
+    features: { leaseCloseShutdown: true },
+    builtAt: '2026-01-01T00:00:00.000Z',
+    buildSeconds: 300,
+    warnings: 0,
+  };
+  const source = { dir: '/src', hash: parts.sourceHash, describe: record.source, package: 'linux-source-6.1', debianVersion: '6.1.192-2', userTree: false };
+  const e = builtEntry('patched', source, record);
+  t.same(e.profile, { name: 'patched', version: '6.1.192', features: { leaseCloseShutdown: true } });
+  t.equal(e.vmlinuz, `kernels/built/${key.slice(0, 16)}/bzImage`);
+  t.equal(e.config, `kernels/built/${key.slice(0, 16)}/config`);
+  t.equal(e.release, '6.1.192-vfslab');
+  t.same(e.build && { key: e.build.key, series: e.build.seriesHash, config: e.build.configHash, source: e.build.sourceHash }, {
+    key,
+    series: parts.seriesHash,
+    config: parts.configHash,
+    source: parts.sourceHash,
+  });
+  record.features.leaseCloseShutdown = false;
+  t.equal(e.profile.features['leaseCloseShutdown'], true, 'the entry holds its own copy');
+});

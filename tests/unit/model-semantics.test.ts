@@ -153,3 +153,32 @@ t.test('a breaker that catches its own lease break signal gets EINTR (no SA_REST
   const r = run(b.build());
   t.same(r.results.map(ret), [3, 0, 'errno 4', 2]);
 });
+
+t.test('expect-blocked: 1 with the step while the process is blocked, else 0', async (t) => {
+  const b = new ScenarioBuilder('eb').sysctl('fs.lease-break-time', 30);
+  const A = b.proc('A').open('f', 'data', 'O_RDONLY|O_CREAT', 0o644).fcntl('f', 'F_SETLEASE', 'F_RDLCK');
+  const B = A.fork('B');
+  A.expectBlocked('B');
+  B.open('g', 'data', 'O_RDWR');
+  A.expectBlocked('B').fcntl('f', 'F_SETLEASE', 'F_UNLCK').expectBlocked('B');
+  const r = run(b.build());
+  const eb = (i: number) => {
+    const x = r.results[i] as StepResult;
+    return [x.ret, x.blockedSeq];
+  };
+  t.same(eb(3), [0, null], 'B idle');
+  t.equal(r.results[4], 'blocked');
+  t.same(eb(5), [1, 4], 'B blocked in its open (step 4)');
+  t.same(eb(7), [0, null], 'the unlock completed it');
+});
+
+t.test('an exit step completes with ret 0; the process is dead with its status', async (t) => {
+  const b = new ScenarioBuilder('ex');
+  const A = b.proc('A').open('f', 'data', 'O_RDONLY|O_CREAT', 0o644);
+  A.fork('B').exit(3);
+  const r = run(b.build());
+  t.same(r.results[2], { ret: 0, errno: 0 });
+  const p = procByName(r.final, 'B')!;
+  t.equal(p.alive, false);
+  t.same(p.end, { status: 3, signo: null });
+});

@@ -41,7 +41,12 @@ t.test('errors name the line and the field, and bad lines are skipped', async (t
     '{"kind":"infra","scenario":0,"t":1,"error":"oops","message":"x"}',
   ].join('\n');
   const r = parseTrace(text);
-  t.equal(r.observations.length, 1, 'only the good line');
+  t.equal(r.observations.filter((o) => o.kind !== 'infra').length, 1, 'only the good line is an observation of its own');
+  t.same(
+    r.observations.flatMap((o) => (o.kind === 'infra' ? [[o.scenario, o.error, o.message.replace(/:.*/, '')]] : [])),
+    [2, 4, 5, 6, 7].map((l) => [0, 'trace', `trace line ${l}`]),
+    'each bad line inside scenario 0 leaves an infra trace observation there, in place',
+  );
   t.same(
     r.errors.map((e) => e.line),
     [2, 4, 5, 6, 7],
@@ -58,6 +63,27 @@ t.test('errors name the line and the field, and bad lines are skipped', async (t
   } catch (e) {
     t.match((e as Error).message, /^run\.jsonl:2: /);
   }
+});
+
+const kindsOf = (obs: { kind: string }[]): string[] => obs.map((o) => o.kind);
+
+t.test('a bad line is attributed to its own scenario, else to the open one, never to the batch', async (t) => {
+  const lines = good.split('\n');
+  const text = [
+    ...lines.slice(0, 3),
+    // A runner bug: the F_GETOWN_EX owner object with a doubled comma.
+    '{"kind":"done","scenario":0,"t":3,"seq":1,"proc":"a","pid":10,"op":"fcntl","late":false,"ret":0,"errno":0,"errname":null,"owner":{"type":1,"pid":10,,"proc":"a"}}',
+    '{"kind":"done","scenario":0,"t":4,"se', // truncated
+    ...lines.slice(7, 8),
+    '{"kind":"summary","scenario":-1,"t":12,"scen', // batch level: no scenario to blame
+  ].join('\n');
+  const r = parseTrace(text);
+  t.same(r.errors.map((e) => e.line), [4, 5, 7]);
+  const infra = r.scenarios[0]!.observations.filter((o) => o.kind === 'infra');
+  t.same(infra.map((o) => o.kind === 'infra' && [o.error, o.t]), [['trace', 3], ['trace', 4]]);
+  t.match(infra[0], { message: /^trace line 4: invalid JSON/ });
+  t.equal(r.observations.filter((o) => o.scenario < 0).length, 0);
+  t.equal(kindsOf(r.scenarios[0]!.observations).join(' '), 'scenario-start process done infra infra scenario-end');
 });
 
 t.test('event records are validated', async (t) => {

@@ -50,7 +50,7 @@ const cases: [Op, string][] = [
   [{ kind: 'fcntl', fd: name('f'), cmd: 1030, arg: { kind: 'int', value: 0 }, result: 'd' }, "fd=@f cmd=1030 arg=int value=0 result='d"],
   [{ kind: 'fcntl', fd: name('f'), cmd: 8, arg: { kind: 'owner', target: { proc: 'b' }, pgrp: true } }, "fd=@f cmd=8 arg=owner target='b pgrp=1"],
   [{ kind: 'fcntl', fd: name('f'), cmd: 8, arg: { kind: 'owner', target: null, pgrp: false } }, 'fd=@f cmd=8 arg=owner target=~ pgrp=0'],
-  [{ kind: 'fcntl', fd: name('f'), cmd: 15, arg: { kind: 'ownerEx', type: 2, target: { proc: 'b' } } }, "fd=@f cmd=15 arg=ownerex type=2 target='b pgrp=1"],
+  [{ kind: 'fcntl', fd: name('f'), cmd: 15, arg: { kind: 'ownerEx', type: 2, target: { proc: 'b' } } }, "fd=@f cmd=15 arg=ownerex type=2 target='b pgrp=0"],
   [{ kind: 'write', fd: name('f'), data: { kind: 'fill', byte: 65, count: 4096 } }, 'fd=@f fill=65 count=4096'],
   [{ kind: 'pread', fd: name('f'), count: 5, offset: 2 }, 'fd=@f count=5 offset=2'],
   [{ kind: 'pwrite', fd: name('f'), data: { kind: 'text', text: 'x' }, offset: 9 }, "fd=@f data='x offset=9"],

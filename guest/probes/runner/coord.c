@@ -105,7 +105,8 @@ static const char *coord_pid_name(pid_t pid)
 	return NULL;
 }
 
-static void emit_done_coord(const struct step *st, struct cproc *p, long long ret, int err, const char *extra)
+static void emit_done_coord(const struct step *st, struct cproc *p, long long ret, int err, int late,
+			    const char *extra)
 {
 	obs_begin("done", now_us());
 	jb_kint(&line, "seq", st->seq);
@@ -115,7 +116,7 @@ static void emit_done_coord(const struct step *st, struct cproc *p, long long re
 	jb_kint(&line, "ret", ret);
 	jb_kint(&line, "errno", err);
 	jb_kstr_or_null(&line, "errname", err ? errno_name(err) : NULL);
-	jb_raw(&line, ",\"late\":false");
+	jb_raw(&line, late ? ",\"late\":true" : ",\"late\":false");
 	if (extra)
 		jb_raw(&line, extra);
 	obs_end();
@@ -366,6 +367,11 @@ static void reap(void)
 				p->sock = -1;
 			}
 			p->alive = 0;
+			/* An exit step is done (ret 0) when its process is reaped
+			 * with an exit status: reported here, just before the
+			 * process's exit observation; late if it was reported
+			 * blocked first. A process killed by a signal before it
+			 * got to _exit has only its exit observation. */
 			if (p->busy_seq >= 0 && strcmp(p->busy_op, "exit") == 0 && !tearing_down &&
 			    WIFEXITED(st)) {
 				struct step fake;
@@ -373,8 +379,9 @@ static void reap(void)
 				fake.seq = p->busy_seq;
 				snprintf(fake.proc, sizeof fake.proc, "%.63s", p->name);
 				snprintf(fake.op, sizeof fake.op, "exit");
-				emit_done_coord(&fake, p, 0, 0, NULL);
+				emit_done_coord(&fake, p, 0, 0, p->busy_blocked, NULL);
 				p->busy_seq = -1;
+				p->busy_blocked = 0;
 			}
 			obs_begin("exit", now_us());
 			jb_kstr(&line, "proc", p->name);
@@ -593,11 +600,16 @@ static void send_step(struct cproc *p, const struct step *st)
 	struct jb m;
 	jb_init(&m);
 	char en[3 * NAME_LEN + 1];
-	for (int i = 0; i < ncp; i++)
-		if (cp[i].alive) {
-			pct_encode(cp[i].name, en, sizeof en);
-			jb_fmt(&m, "P %s %d %d\n", en, cp[i].pid, cp[i].pgid);
-		}
+	/* Every process of the scenario, live ones first (pid_to_name takes
+	 * the first match). An exited one keeps the pid it had, like a stale
+	 * fd name keeps its number: F_SETOWN of it then shows the kernel's
+	 * answer (ESRCH) instead of a plan error. */
+	for (int live = 1; live >= 0; live--)
+		for (int i = 0; i < ncp; i++)
+			if (cp[i].alive == live) {
+				pct_encode(cp[i].name, en, sizeof en);
+				jb_fmt(&m, "P %s %d %d\n", en, cp[i].pid, cp[i].pgid);
+			}
 	jb_raw(&m, st->text);
 	while (send(p->sock, m.p, m.n, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
@@ -618,7 +630,7 @@ static void run_coord_step(const struct scenario *sc, struct step *st, struct cp
 		if (step_int(st, "ms", &v) < 0)
 			v = 0;
 		pump_until(never, NULL, (long)v);
-		emit_done_coord(st, p, 0, 0, NULL);
+		emit_done_coord(st, p, 0, 0, 0, NULL);
 	} else if (strcmp(st->op, "wait_signal") == 0) {
 		struct sigwait w = {p, 0, 0};
 		long long to = 0;
@@ -626,9 +638,9 @@ static void run_coord_step(const struct scenario *sc, struct step *st, struct cp
 			w.signo = (int)v;
 		step_int(st, "timeout", &to);
 		if (pump_until(take_signal, &w, (long)to))
-			emit_done_coord(st, p, w.got, 0, NULL);
+			emit_done_coord(st, p, w.got, 0, 0, NULL);
 		else
-			emit_done_coord(st, p, -1, EAGAIN, NULL);
+			emit_done_coord(st, p, -1, EAGAIN, 0, NULL);
 	} else {
 		const char *tn = step_str(st, "proc");
 		struct cproc *q = tn ? find_proc(tn) : NULL;
@@ -638,20 +650,25 @@ static void run_coord_step(const struct scenario *sc, struct step *st, struct cp
 			return;
 		}
 		if (strcmp(st->op, "expect_blocked") == 0) {
+			/* ret 1 and blockedSeq = the step when q has a step that
+			 * was reported blocked and has not completed, else ret 0
+			 * and blockedSeq null. Results already sent count: read
+			 * them first. */
 			char extra[64];
+			pump(0);
 			int b = q->alive && q->busy_seq >= 0 && q->busy_blocked;
 			if (b)
 				snprintf(extra, sizeof extra, ",\"blockedSeq\":%d", q->busy_seq);
 			else
 				snprintf(extra, sizeof extra, ",\"blockedSeq\":null");
-			emit_done_coord(st, p, b, 0, extra);
+			emit_done_coord(st, p, b, 0, 0, extra);
 		} else {
 			long long to = 0;
 			step_int(st, "timeout", &to);
 			if (pump_until(proc_idle, q, (long)to))
-				emit_done_coord(st, p, 0, 0, NULL);
+				emit_done_coord(st, p, 0, 0, 0, NULL);
 			else
-				emit_done_coord(st, p, -1, ETIMEDOUT, NULL);
+				emit_done_coord(st, p, -1, ETIMEDOUT, 0, NULL);
 		}
 	}
 }

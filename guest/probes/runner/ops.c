@@ -170,8 +170,9 @@ static void op_fcntl(struct step *s, struct jb *out)
 			SYS(fcntl(fd, cmd, &ex));
 			put_res(out, r);
 			if (r.ret == 0) {
+				/* jb_key adds the comma between fields itself. */
 				jb_key(out, "owner");
-				jb_fmt(out, "{\"type\":%d,\"pid\":%d,", ex.type, (int)ex.pid);
+				jb_fmt(out, "{\"type\":%d,\"pid\":%d", ex.type, (int)ex.pid);
 				jb_kstr_or_null(out, "proc", pid_to_name(ex.pid));
 				jb_raw(out, "}");
 			}
@@ -201,7 +202,7 @@ static void op_fcntl(struct step *s, struct jb *out)
 			}
 		if (!found) {
 			char m[160];
-			snprintf(m, sizeof m, "step %d: fcntl owner '%s' is not a live scenario process", s->seq, tn);
+			snprintf(m, sizeof m, "step %d: fcntl owner '%s' is not a scenario process", s->seq, tn);
 			proc_plan_error(m);
 		}
 	}
