@@ -108,20 +108,32 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;
     }
-    const parsed = parseTrace(text);
-    const traces = new Map(groupByScenario(parsed.observations).map((t) => [t.index, t]));
     const ms = (performance.now() - t0) / scenarios.length;
-    scenarios.forEach((sc, k) => {
-      const trace = traces.get(k);
-      const observations = trace?.observations ?? [];
-      let verdict: Verdict;
-      if (!trace || !trace.complete) {
-        // Results already complete are kept; the rest of a broken batch is infrastructure, not kernel.
-        verdict = { kind: 'infra', scenario: sc.name, reason: failure || 'the runner did not finish this scenario' };
-      } else {
-        verdict = checkTrace(sc, req.profile, observations, { guest: facts });
-      }
-      deliver(batch[k]!, { scenario: sc, verdict, observations, ms });
+    batchVerdicts(scenarios, text, failure, req.profile, facts).forEach((r, k) => {
+      deliver(batch[k]!, { scenario: scenarios[k]!, ...r, ms });
     });
   }
+}
+
+/**
+ * Verdicts for one runner batch from its stdout. A scenario whose trace is
+ * complete is checked even if the runner died later in the batch; the ones it
+ * never finished are infrastructure errors, never kernel divergences.
+ */
+export function batchVerdicts(
+  scenarios: readonly Scenario[],
+  stdout: string,
+  failure: string,
+  profile: Profile,
+  facts: GuestFacts,
+): { verdict: Verdict; observations: Observation[] }[] {
+  const traces = new Map(groupByScenario(parseTrace(stdout).observations).map((t) => [t.index, t]));
+  return scenarios.map((sc, k) => {
+    const trace = traces.get(k);
+    const observations = trace?.observations ?? [];
+    if (!trace || !trace.complete) {
+      return { observations, verdict: { kind: 'infra', scenario: sc.name, reason: failure || 'the runner did not finish this scenario' } };
+    }
+    return { observations, verdict: checkTrace(sc, profile, observations, { guest: facts }) };
+  });
 }
