@@ -67,6 +67,10 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Build even if the cache has this key (the bench measures builds). */
   force?: boolean;
+  /** Start from an empty build directory. */
+  clean?: boolean;
+  /** 'recache': compile everything but store the results (a cold build for the bench). */
+  ccache?: CcacheMode;
   jobs?: number;
   nice?: number;
 }
@@ -136,7 +140,10 @@ export interface MakeRun {
   nice?: number;
   extraArgs?: string[];
   onLine?: (line: string) => void;
+  ccache?: CcacheMode;
 }
+
+export type CcacheMode = 'use' | 'recache' | 'off';
 
 export interface MakeOutcome {
   warnings: string[];
@@ -145,7 +152,7 @@ export interface MakeOutcome {
 
 /** One make in the out-of-tree directory, ccache'd, output appended to the log. */
 export async function runMake(run: MakeRun): Promise<MakeOutcome> {
-  const ccache = await hasCcache();
+  const ccache = run.ccache !== 'off' && (await hasCcache());
   const cc = ccache ? 'ccache gcc' : 'gcc';
   const args = ['-n', String(run.nice ?? 10), 'make', '-C', run.srcDir, `O=${run.objDir}`, `-j${run.jobs ?? os.availableParallelism()}`];
   args.push(`CC=${cc}`, `HOSTCC=${cc}`, ...(run.extraArgs ?? []), ...run.targets);
@@ -164,6 +171,7 @@ export async function runMake(run: MakeRun): Promise<MakeOutcome> {
       // Paths under the checkout are hashed relative to it: two build dirs at the same depth share hits.
       CCACHE_BASEDIR: repoRoot,
       CCACHE_MAXSIZE: process.env['CCACHE_MAXSIZE'] ?? '5G',
+      ...(run.ccache === 'recache' ? { CCACHE_RECACHE: '1' } : {}),
       LC_ALL: 'C',
     },
   });
@@ -244,7 +252,10 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
   await writeFile(logPath, `vfslab kernel build ${name} key ${key}\n`);
   let srcDir = source.dir;
   let fresh = false;
-  if (series.patches.length) {
+  // Debian's source is always built from a hard-link copy at build/NAME/src, so
+  // every name's objects see the same relative paths and share ccache hits.
+  // A user's tree without a series is built from where it is (out of tree).
+  if (series.patches.length || !source.userTree) {
     const prepared = await preparePatchedTree(source, series, path.join(work, 'src'), log);
     srcDir = prepared.dir;
     fresh = prepared.fresh;
@@ -255,14 +266,14 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
   const stamp = await readFile(stampPath, 'utf8')
     .then((t) => JSON.parse(t) as ObjStamp)
     .catch(() => undefined);
-  if (fresh || (stamp && stamp.srcDir !== srcDir)) {
+  if (opts.clean || fresh || (stamp && stamp.srcDir !== srcDir)) {
     // Objects from another tree (or an older copy) may look newer than their sources.
     await rm(objDir, { recursive: true, force: true });
   }
   await mkdir(objDir, { recursive: true });
   const counter = new ProgressCounter(t0);
   const tick = (): void => opts.onProgress?.(counter.snapshot(Date.now()));
-  if (!stamp || stamp.configKey !== configKey || fresh || !existsSync(path.join(objDir, '.config'))) {
+  if (opts.clean || !stamp || stamp.configKey !== configKey || fresh || !existsSync(path.join(objDir, '.config'))) {
     counter.setPhase('config');
     tick();
     await configure(srcDir, objDir, fragments, logPath, opts.nice);
@@ -279,6 +290,7 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
       logPath,
       jobs: opts.jobs,
       nice: opts.nice,
+      ccache: opts.ccache,
       onLine: (l) => counter.line(l),
     });
   } finally {

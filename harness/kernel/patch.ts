@@ -1,4 +1,5 @@
-// Applying a series to a copy of a pristine tree. The copy is hard links
+// Applying a series to a copy of a pristine tree, without fuzz (as quilt
+// push): a hunk whose context does not match exactly fails. The copy is hard links
 // (GNU patch writes a new file and renames it, so the pristine tree is never
 // changed) and is kept between builds: when the series changes, only the files
 // the old series touched are restored, so an incremental build stays small.
@@ -151,7 +152,7 @@ export async function preparePatchedTree(source: KernelSource, series: Series, d
     log(`kernel: applying ${p.patch}`);
     const r = await execa(
       'patch',
-      [`-p${p.strip}`, '--forward', '--batch', '--no-backup-if-mismatch', '--reject-file=-', '-d', dest, '-i', p.file],
+      [`-p${p.strip}`, '--fuzz=0', '--forward', '--batch', '--no-backup-if-mismatch', '--reject-file=-', '-d', dest, '-i', p.file],
       { reject: false, all: true },
     );
     if (r.exitCode !== 0) {
