@@ -3,7 +3,7 @@
 // in, cached by (source, series, config, compiler) and recorded in
 // images/manifest.json under kernels[NAME].
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -331,6 +331,7 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
 async function storeBuild(objDir: string, record: BuiltKernelRecord): Promise<void> {
   await mkdir(builtKernelsDir, { recursive: true });
   const tmp = await mkdtemp(path.join(builtKernelsDir, '.store-'));
+  await chmod(tmp, 0o755); // mkdtemp makes it private
   try {
     await copyFile(path.join(objDir, 'arch', 'x86', 'boot', 'bzImage'), path.join(tmp, cachedFiles.bzImage));
     await copyFile(path.join(objDir, '.config'), path.join(tmp, cachedFiles.config));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onCleanup } from '../cleanup.js';
-import { InputError } from '../errors.js';
+import { InputError, QemuMissingError } from '../errors.js';
 import type { Accel } from './args.js';
 import { resolveBinary } from './process.js';
 
@@ -102,7 +102,14 @@ function writeCache(file: string, key: string, v: AccelVerdict): void {
 
 export function hostFacts(qemu: string, kernel: string): HostFacts {
   const st = fs.statSync(kernel);
-  const out = execFileSync(resolveBinary(qemu), ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  let out: string;
+  try {
+    out = execFileSync(resolveBinary(qemu), ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    // A QEMU that cannot even print its version is as good as missing.
+    if (e instanceof QemuMissingError) throw e;
+    throw new QemuMissingError(qemu, { cause: e });
+  }
   return {
     hostname: os.hostname(),
     qemuVersion: out.split('\n')[0] ?? '',

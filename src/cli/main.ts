@@ -6,6 +6,7 @@ import { bootCommand } from './boot.js';
 import { runCommand } from './run.js';
 import { modelCommand } from './model.js';
 import { reproCommand } from './repro.js';
+import { kernelCommand } from './kernel.js';
 
 // Fixable by the user before anything boots (a flag, a file, set-up): exit 2.
 // The rest (boot, QEMU death, SSH) is infrastructure: exit 3, never 1.
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   run: { run: runCommand, summary: 'run scenarios on a guest and check them against the model' },
   model: { run: modelCommand, summary: "print the model's prediction for a scenario (no VM)" },
   repro: { run: reproCommand, summary: 'write a standalone C reproducer for a scenario' },
+  kernel: { run: kernelCommand, summary: 'build a kernel from source with guest/patches (vfslab kernel build)' },
 };
 
 function usage(): string {
