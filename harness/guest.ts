@@ -186,7 +186,7 @@ export class Guest {
         });
         fs.writeFileSync(this.dir.file('qemu.argv.json'), JSON.stringify(argv, null, 1) + '\n');
         await this.spawn(argv);
-        await this.waitReady(deadline);
+        await this.waitHostKey(deadline);
       },
       {
         // A clash shows as QEMU exiting at once with a hostfwd error, before any console output.
@@ -194,7 +194,11 @@ export class Guest {
         pickPort: o.pickPort,
       },
     );
-    await this.connectSsh(deadline);
+    // sshd starts before pmem is ready: the handshake overlaps the mount.
+    const [ready, ssh] = await Promise.allSettled([this.waitReady(deadline), this.connectSsh(deadline)]);
+    if (ready.status === 'rejected') throw ready.reason;
+    if (ssh.status === 'rejected') throw ssh.reason;
+    this.stage('ssh-ready');
   }
 
   private async spawn(argv: string[]): Promise<void> {
@@ -328,8 +332,26 @@ export class Guest {
     );
   }
 
+  /** The host key marker comes when sshd starts; init prints it before preparing pmem. */
+  private waitHostKey(deadline: number): Promise<void> {
+    return this.waitUntil(
+      () => {
+        this.checkAlive();
+        if (this.hostKey) return true;
+        if (this.readyUptime !== undefined) throw new BootError('VFSLAB-READY came without a VFSLAB-HOSTKEY line', this.consoleTail());
+        return false;
+      },
+      deadline,
+      () =>
+        new BootError(
+          `no VFSLAB-HOSTKEY within ${this.opts.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS} ms (last stage: ${this.stages.at(-1)?.name ?? 'no console output'})`,
+          this.consoleTail(),
+        ),
+    );
+  }
+
   private async connectSsh(deadline: number): Promise<void> {
-    if (!this.hostKey) throw new BootError('VFSLAB-READY came without a VFSLAB-HOSTKEY line', this.consoleTail());
+    if (!this.hostKey) throw new BootError('no VFSLAB-HOSTKEY line before SSH', this.consoleTail());
     // Give up on SSH the moment QEMU dies or the caller aborts.
     const stop = new AbortController();
     const check = () => {
@@ -351,7 +373,6 @@ export class Guest {
       });
       const r = await this.ssh.exec('true', { timeoutMs: Math.max(5000, deadline - performance.now()) });
       if (r.code !== 0) throw new SshError(`'true' exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
-      this.stage('ssh-ready');
     } catch (e) {
       if (stop.signal.aborted && stop.signal.reason instanceof Error) throw stop.signal.reason;
       throw this.sshFailure(e);

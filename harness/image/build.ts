@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { guestDir, imagesDir, probesBuildDir, repoRoot } from '../paths.js';
@@ -71,6 +71,7 @@ export async function ensureInitramfs(kernel: KernelEntry, log: (s: string) => v
   const have = (await readManifest()).initramfs[kernel.release];
   if (have && have.hash === hash && existsSync(path.join(imagesDir, have.file))) {
     log(`setup: initramfs for ${kernel.release}: up to date (${have.hash.slice(0, 12)}), nothing to do`);
+    await pruneOlder(`initramfs-${kernel.release}-`, have.file);
     return have;
   }
   const started = Date.now();
@@ -78,7 +79,11 @@ export async function ensureInitramfs(kernel: KernelEntry, log: (s: string) => v
     await execa('depmod', ['-b', root, kernel.release]);
     // One host key per image, made here so the guest need not spend boot time on it.
     await mkdir(path.join(root, 'etc/dropbear'), { recursive: true });
-    await execa('dropbearkey', ['-t', 'ed25519', '-f', path.join(root, 'etc/dropbear/host_key')]);
+    const key = path.join(root, 'etc/dropbear/host_key');
+    await execa('dropbearkey', ['-t', 'ed25519', '-f', key]);
+    const pub = (await execa('dropbearkey', ['-y', '-f', key])).stdout.split('\n').find((l) => l.startsWith('ssh-'));
+    if (!pub) throw new Error('dropbearkey -y printed no public key');
+    await writeFile(`${key}.pub`, pub.split(' ').slice(0, 2).join(' ') + '\n');
   });
   const entry: InitramfsEntry = {
     file,
@@ -90,15 +95,25 @@ export async function ensureInitramfs(kernel: KernelEntry, log: (s: string) => v
   await updateManifest((m) => {
     m.initramfs[kernel.release] = entry;
   });
+  await pruneOlder(`initramfs-${kernel.release}-`, file);
   log(`setup: initramfs ${file} built in ${((Date.now() - started) / 1000).toFixed(1)} s (${(entry.bytes / 1048576).toFixed(1)} MiB)`);
   return entry;
+}
+
+/** Images are named by content hash; once a new one is recorded, older ones of the same kind are dead weight. */
+async function pruneOlder(prefix: string, keep: string): Promise<void> {
+  for (const f of await readdir(imagesDir)) {
+    if (f.startsWith(prefix) && f.endsWith('.cpio') && f !== keep) await rm(path.join(imagesDir, f), { force: true });
+  }
 }
 
 /** Bench floor: busybox that powers off from /init. */
 export async function ensureFloorInitramfs(): Promise<string> {
   const entries = floorEntries();
   const hash = await hashEntries(entries, 'floor');
-  return path.join(imagesDir, await buildImage(entries, hash, 'floor'));
+  const file = await buildImage(entries, hash, 'floor');
+  await pruneOlder('floor-', file);
+  return path.join(imagesDir, file);
 }
 
 export { repoRoot };

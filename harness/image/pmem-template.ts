@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { imagesDir } from '../paths.js';
@@ -78,6 +78,10 @@ export async function ensurePmemTemplate(r: TemplateRequest, log: (s: string) =>
       );
     }
     await rename(img, out);
+    // Templates of older images for this backend and fs will not be used again.
+    for (const f of await readdir(dir)) {
+      if (f.startsWith(`${r.pmem}-${r.fs}-`) && path.join(dir, f) !== out) await rm(path.join(dir, f), { force: true });
+    }
     return out;
   } finally {
     await rm(work, { recursive: true, force: true });
