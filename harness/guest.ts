@@ -64,7 +64,8 @@ export interface BootStage {
 const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 /** After VFSLAB-INIT-FAILED, how long to collect init's log tail before giving up on QEMU exiting. */
 const INIT_FAIL_GRACE_MS = 3000;
-const TAIL_LINES = 40;
+// Enough for a whole panic with its trace (the message itself shows the last 15).
+const TAIL_LINES = 100;
 
 export class Guest {
   readonly stages: BootStage[] = [];

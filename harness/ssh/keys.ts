@@ -13,7 +13,10 @@ export interface ClientKey {
 }
 
 export function generateClientKey(comment = 'vfslab'): ClientKey {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  // ssh2 1.17 drops a leading zero byte of an ed25519 public key (1 key in
+  // 256), and then cannot parse its own private key: draw again.
+  let pair = utils.generateKeyPairSync('ed25519', { comment });
+  while (utils.parseKey(pair.private) instanceof Error) pair = utils.generateKeyPairSync('ed25519', { comment });
   const publicLine = pair.public.trim();
   return {
     privateKey: pair.private,

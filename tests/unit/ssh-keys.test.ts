@@ -20,3 +20,9 @@ t.test('host key pinning compares whole key blobs', async (t) => {
   t.notOk(hostKeyMatches(pinned, Buffer.from(b[1]!, 'base64')));
   t.notOk(hostKeyMatches(pinned, Buffer.from(a[1]!, 'base64').subarray(0, 20)));
 });
+
+t.test('every generated key parses (ssh2 mangles 1 in 256 ed25519 keys)', async (t) => {
+  let bad = 0;
+  for (let i = 0; i < 2000; i++) if (ssh2.utils.parseKey(generateClientKey().privateKey) instanceof Error) bad++;
+  t.equal(bad, 0);
+});
