@@ -69,6 +69,8 @@ const TAIL_LINES = 100;
 
 export class Guest {
   readonly stages: BootStage[] = [];
+  /** The QEMU command line of the running guest, for reproducer scripts. */
+  argv: readonly string[] = [];
   private qemu!: QemuProcess;
   private ssh: SshConnection | undefined;
   private tail: FileTail | undefined;
@@ -203,6 +205,7 @@ export class Guest {
   }
 
   private async spawn(argv: string[]): Promise<void> {
+    this.argv = argv;
     this.tail?.stop();
     this.console = '';
     this.stages.length = 0;

@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import { readManifest, updateManifest, type KernelEntry } from '../image/manifest.js';
 import { ConfigDroppedError, droppedOptions, mergeFragments, parseDotConfig, parseFragment, type NamedFragment } from './config.js';
 import { buildKey, cacheDirFor, cachedFiles, configHash, lookupCached, builtKernelsDir, type BuiltKernelRecord } from './cache.js';
-import { emptySeries, loadSeries, type Series } from './series.js';
+import { emptySeries, loadSeries, seriesPrefix, type Series } from './series.js';
 import { ensureDebianSource, makefileVersion, treeBuiltInPlace, userTree, type KernelSource } from './source.js';
 import { preparePatchedTree } from './patch.js';
 import { ProgressCounter, type BuildProgress } from './progress.js';
@@ -73,6 +73,10 @@ export interface BuildOptions {
   ccache?: CcacheMode;
   jobs?: number;
   nice?: number;
+  /** Only the first N patches of the series (bisect-series). */
+  prefix?: number;
+  /** false: do not write kernels[NAME] into images/manifest.json (bisect builds are not named kernels). */
+  manifest?: boolean;
 }
 
 export interface BuildResult {
@@ -217,7 +221,8 @@ async function configure(srcDir: string, objDir: string, fragments: NamedFragmen
 export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
   const { log } = opts;
   const t0 = Date.now();
-  const series = await resolveSeries(opts.series, opts.tree);
+  const full = await resolveSeries(opts.series, opts.tree);
+  const series = opts.prefix === undefined ? full : seriesPrefix(full, opts.prefix);
   const name = opts.name ?? defaultName(series, opts.flavour);
   checkName(name);
   const fragments = await readFragments(opts.flavour);
@@ -242,7 +247,7 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
   const cached = opts.force ? undefined : await lookupCached(key);
   if (cached) {
     log(`kernel: ${name}: cached build ${cacheDirFor(key)} reused (same source, series, config and compiler)`);
-    const entry = await recordInManifest(name, source, cached);
+    const entry = opts.manifest === false ? builtEntry(name, source, cached) : await recordInManifest(name, source, cached);
     return { name, entry, record: cached, reused: true, bzImage: path.join(cacheDirFor(key), cachedFiles.bzImage), srcDir: '', objDir: '' };
   }
 
@@ -322,7 +327,7 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
     warnings: made.warnings.length,
   };
   await storeBuild(objDir, record);
-  const entry = await recordInManifest(name, source, record);
+  const entry = opts.manifest === false ? builtEntry(name, source, record) : await recordInManifest(name, source, record);
   log(`kernel: ${name}: ${release} built in ${record.buildSeconds} s, ${made.warnings.length} warning(s) -> ${entry.vmlinuz}`);
   return { name, entry, record, reused: false, bzImage: path.join(cacheDirFor(key), cachedFiles.bzImage), srcDir, objDir };
 }

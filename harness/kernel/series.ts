@@ -140,3 +140,11 @@ export async function loadSeries(file: string): Promise<Series> {
   for (const p of patches) for (const f of p.features) features[f] = true;
   return { file, patches, hash: seriesHash(patches), features };
 }
+
+/** The first `k` patches of a series (bisecting a series): hash and features of that prefix only. */
+export function seriesPrefix(series: Series, k: number): Series {
+  const patches = series.patches.slice(0, Math.max(0, k));
+  const features: Record<string, boolean> = {};
+  for (const p of patches) for (const f of p.features) features[f] = true;
+  return { file: series.file, patches, hash: seriesHash(patches), features };
+}

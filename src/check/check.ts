@@ -70,7 +70,7 @@ export function checkTrace(sc: Scenario, profile: Profile, observations: readonl
   const opts = withOptions(options.model);
   const ctx: ModelCtx = { profile, opts };
   const env: TraceEnv = { pids: new Map(), dir: '' };
-  let frontier: KState[] = [initialState(sc)];
+  let frontier: KState[] = [initialState(sc, options.guest)];
   let next = 0;
   let ended = false;
   const closure = (states: KState[]): KState[] => dedup(states.flatMap((s) => closeHidden(s, opts)));

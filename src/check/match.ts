@@ -4,6 +4,7 @@ import type { StepDone } from '../trace/types.js';
 import type { StepResult } from '../model/state.js';
 import { hexOf } from '../model/describe.js';
 import { errnoName } from '../scenario/flags.js';
+import { fanMismatch } from './fanotify-match.js';
 
 /** What the trace tells about the run: real pids of scenario processes, the scenario dir. */
 export interface TraceEnv {
@@ -22,6 +23,7 @@ export const substDir = (link: string, env: TraceEnv): string => link.split('${d
 /** null when the observation is this result; otherwise what differs. */
 export function mismatch(r: StepResult, o: StepDone, env: TraceEnv): string | null {
   if (r.errno !== o.errno) return `errno ${o.errno ? errnoName(o.errno) : 0} instead of ${r.errno ? errnoName(r.errno) : 0}`;
+  if (r.events !== undefined) return fanMismatch(r, o, env);
   if (r.link !== undefined) {
     const want = substDir(r.link, env);
     if (o.link !== want) return `link "${o.link ?? ''}" instead of "${want}"`;
@@ -41,6 +43,19 @@ export function mismatch(r: StepResult, o: StepDone, env: TraceEnv): string | nu
       const want = r.statx[k];
       if (want !== undefined && o.statx[k] !== want) return `stx_${k} ${k === 'mode' ? '0' + o.statx[k].toString(8) : o.statx[k]} instead of ${k === 'mode' ? '0' + want.toString(8) : want}`;
     }
+    const a = r.statx.attrs;
+    if (a) {
+      const hex = (n: number): string => `0x${n.toString(16)}`;
+      // Bitwise ops are 32-bit: the attribute bits compared here are below 2^31.
+      if ((o.statx.attributesMask & a.of) !== a.mask) return `stx_attributes_mask & ${hex(a.of)} = ${hex(o.statx.attributesMask & a.of)} instead of ${hex(a.mask)}`;
+      if ((o.statx.attributes & a.of) !== a.set) return `stx_attributes & ${hex(a.of)} = ${hex(o.statx.attributes & a.of)} instead of ${hex(a.set)}`;
+    }
+  }
+  if (r.mem) {
+    const seen = o.outcome ?? '(none)';
+    if (seen !== r.mem.outcome) return `memory access ${seen} instead of ${r.mem.outcome}`;
+    if (r.mem.code !== undefined && o.fault?.code !== r.mem.code) return `fault si_code ${o.fault?.code ?? '(none)'} instead of ${r.mem.code}`;
+    if (r.mem.offset !== undefined && o.fault?.offset !== r.mem.offset) return `fault offset ${o.fault?.offset ?? '(none)'} instead of ${r.mem.offset}`;
   }
   if (r.fds) {
     const seen = o.fds ?? {};

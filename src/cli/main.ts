@@ -7,6 +7,10 @@ import { runCommand } from './run.js';
 import { modelCommand } from './model.js';
 import { reproCommand } from './repro.js';
 import { kernelCommand } from './kernel.js';
+import { bisectStepCommand } from './bisect-step.js';
+import { bisectSeriesCommand } from './bisect-series.js';
+import { bisectCommand } from './bisect.js';
+import { mergeCommand } from './merge.js';
 
 // Fixable by the user before anything boots (a flag, a file, set-up): exit 2.
 // The rest (boot, QEMU death, SSH) is infrastructure: exit 3, never 1.
@@ -19,7 +23,11 @@ const commands: Record<string, Command> = {
   run: { run: runCommand, summary: 'run scenarios on a guest and check them against the model' },
   model: { run: modelCommand, summary: "print the model's prediction for a scenario (no VM)" },
   repro: { run: reproCommand, summary: 'write a standalone C reproducer for a scenario' },
+  merge: { run: mergeCommand, summary: 'join --json results of shards into one (and JUnit)' },
   kernel: { run: kernelCommand, summary: 'build a kernel from source with guest/patches (vfslab kernel build)' },
+  'bisect-step': { run: bisectStepCommand, summary: 'one git bisect run step: build HEAD, boot, judge (0 good, 1 bad, 125 skip)' },
+  'bisect-series': { run: bisectSeriesCommand, summary: 'find the first patch of a quilt series that changes a scenario outcome' },
+  bisect: { run: bisectCommand, summary: 'git bisect start/run/reset in a kernel tree with bisect-step as the oracle' },
 };
 
 function usage(): string {

@@ -46,6 +46,8 @@ export interface RunOutcome {
   oopses: OopsFinding[];
   consoleLog: string;
   bootMs: number;
+  /** Absent when no scenario needed a guest. */
+  guest?: { argv: readonly string[]; accel: string; accelSource: string; consoleText: string };
 }
 
 /** Why a scenario cannot run on this guest, before anything runs. */
@@ -91,7 +93,13 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     if (guest.oopses().length) guest.markFailed();
     await guest.shutdown();
   }
-  return { results: results as ScenarioResult[], oopses: guest.oopses(), consoleLog: guest.consoleLogPath, bootMs };
+  return {
+    results: results as ScenarioResult[],
+    oopses: guest.oopses(),
+    consoleLog: guest.consoleLogPath,
+    bootMs,
+    guest: { argv: guest.argv, accel: guest.accel.accel, accelSource: guest.accel.source, consoleText: guest.consoleText() },
+  };
 
   async function runBatch(batch: number[]): Promise<void> {
     const scenarios = batch.map((i) => req.scenarios[i]!);

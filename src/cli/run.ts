@@ -11,22 +11,32 @@ import { resolveProfile } from './profile.js';
 import { runScenarios, type ScenarioResult } from './run-scenarios.js';
 import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
 import { progress } from './progress.js';
+import { inShard, parseShard } from './shard.js';
+import { checkOutputPaths, writeResults } from './results-files.js';
+import { runMetadata } from './run-metadata.js';
+import { RESULTS_VERSION, type RunResults } from '../report/types.js';
 
 export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel stock|NAME|PATH] [--profile NAME|FILE]
                   [--pmem nvdimm|memmap|virtio] [--fs ext4|xfs] [--dax always|inode|never]
                   [--accel auto|kvm|tcg] [--settle-ms N] [--batch N] [--keep]
-                  [--traces DIR]
+                  [--traces DIR] [--json FILE] [--junit FILE] [--report DIR] [--shard K/N]
 
 Boots one guest, runs every scenario (default: tests/scenarios) in batches
 through the guest's runner, checks each trace against the reference model for
 the kernel's profile, and prints TAP. Exit 0 all passed (skips allowed),
 1 a divergence or a kernel oops, 2 bad input (nothing runs), 3 infrastructure.
---traces DIR writes each scenario's observed trace to DIR/NAME.jsonl.
+--traces DIR writes each scenario's observed trace to DIR/NAME.jsonl; --json and
+--junit write machine-readable results (join shards with vfslab merge);
+--report DIR writes an HTML report (index.html, one page per failing scenario
+with its C reproducer and reproducer.sh), summary.md and metadata.json.
+--shard K/N runs the K-th of N deterministic parts of the scenario set.
 
 examples:
   vfslab run
   vfslab run tests/scenarios/lease --fs xfs
-  vfslab run my.scenario --kernel ~/linux/arch/x86/boot/bzImage --profile stock`;
+  vfslab run my.scenario --kernel ~/linux/arch/x86/boot/bzImage --profile stock
+  vfslab run --shard 2/4 --json shard2.json --junit shard2.xml
+  vfslab run --report report/ && xdg-open report/index.html`;
 
 const flags = {
   kernel: { type: 'string' },
@@ -39,6 +49,10 @@ const flags = {
   batch: { type: 'string' },
   keep: { type: 'boolean' },
   traces: { type: 'string' },
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  report: { type: 'string' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,12 +76,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   const batchSize = positiveInt('--batch', values.batch);
   const kernel = values.kernel ?? 'stock';
   // Everything the user gave is checked before anything boots.
-  const files = collectScenarioFiles(positionals.length ? positionals : [path.join(repoRoot, 'tests/scenarios')]);
-  if (files.length === 0) throw new InputError('vfslab run', 'no scenario files found', 'files ending in .scenario, or directories holding them');
+  const shard = parseShard(values.shard);
+  const outputs = { json: values.json, junit: values.junit, report: values.report };
+  checkOutputPaths(outputs);
+  const files = collectScenarioFiles(positionals.length ? positionals : [path.join(repoRoot, 'tests/scenarios')]).filter((f) =>
+    inShard(path.relative(repoRoot, path.resolve(f)), shard),
+  );
+  if (files.length === 0) throw new InputError('vfslab run', `no scenario files found${shard ? ` in shard ${values.shard}` : ''}`, 'files ending in .scenario, or directories holding them');
   const scenarios = loadScenarios(files);
   const profile = await resolveProfile(kernel, values.profile);
   const labels = files.map((f) => path.relative(process.cwd(), f));
   const log = progress();
+  const startedAt = new Date();
   const tracesDir = values.traces;
   if (tracesDir) mkdirSync(tracesDir, { recursive: true });
 
@@ -103,6 +123,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(`not ok ${scenarios.length + 1} - kernel ${o.rule} on the console (line ${o.line})`);
     console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
   }
+  const metadata = await runMetadata({ startedAt, kernel, profile, guest: { pmem, fs, dax }, outcome, shard });
+  const results: RunResults = {
+    version: RESULTS_VERSION,
+    metadata: [metadata],
+    scenarios: outcome.results.map((r, i) => ({ file: labels[i]!, name: r.scenario.name, verdict: r.verdict, ms: r.ms, observations: r.observations })),
+  };
+  writeResults(outputs, results, { scenarios, profile, consoleText: outcome.guest?.consoleText ?? '' });
+  if (outputs.report) log(`run: report in ${path.join(outputs.report, 'index.html')}`);
   console.log(`# profile ${profile.name} ${profile.version}; guest ${pmem}/${fs}/dax=${dax}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
   console.log(`# ${tallyLine(t)}`);
   if (t.diverged > 0 || outcome.oopses.length > 0) return 1;

@@ -32,7 +32,7 @@ export function tapLine(r: ScenarioResult, n: number, label: string): string {
   }
 }
 
-export function tally(t: Tally, r: ScenarioResult): void {
+export function tally(t: Tally, r: Pick<ScenarioResult, 'verdict'>): void {
   const k = r.verdict.kind;
   if (k === 'pass') t.passed++;
   else if (k === 'diverged') t.diverged++;

@@ -6,10 +6,12 @@ import type { KState, Proc } from './state.js';
 import { installFd } from './files.js';
 import { truncateInode } from './vfs.js';
 import { bindName } from './process.js';
+import { cancelPerm } from './fanotify-perm.js';
 
 export function completeBlocked(s: KState, p: Proc): void {
   if (p.status.k !== 'blocked') return;
   const w = p.status.wait;
+  if (w.kind === 'open-perm' || w.kind === 'read-perm') return; // only an answer resumes it (fanotify-perm.ts)
   const step = p.status.step;
   const reported = p.status.reported;
   if (w.truncateTo !== null) truncateInode(s, w.ino, w.truncateTo);
@@ -30,6 +32,18 @@ export function completeBlocked(s: KState, p: Proc): void {
 export function abortBlocked(s: KState, p: Proc, errno: number): void {
   if (p.status.k !== 'blocked') return;
   const w = p.status.wait;
+  if (w.kind === 'open-perm' || w.kind === 'read-perm') {
+    // fanotify_get_response sleeps killable: a caught signal does not interrupt it.
+    if (errno !== 0) return;
+    cancelPerm(s, w.permEvent);
+    const node = s.inodes.get(w.ino);
+    if (node && w.kind === 'open-perm' && w.file) {
+      if (w.file.read && !w.file.write) node.readcount--;
+      if (w.file.write) node.writecount--;
+    }
+    p.status = { k: 'idle' };
+    return;
+  }
   const ino = s.inodes.get(w.ino);
   if (ino) {
     if (w.kind === 'open-break' && w.file) {

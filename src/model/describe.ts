@@ -7,7 +7,7 @@ import type { KState, StepResult } from './state.js';
 
 export function stateKey(s: KState): string {
   return JSON.stringify([
-    s.procs, [...s.files.entries()], [...s.inodes.entries()], [...s.names.entries()], s.clock, s.inflight, s.sysctl,
+    s.procs, [...s.files.entries()], [...s.inodes.entries()], [...s.names.entries()], s.clock, s.inflight, s.sysctl, s.mm ?? null, s.fan ?? null,
   ]);
 }
 
@@ -19,10 +19,17 @@ export function describeResult(r: StepResult): string {
   else if (r.link === undefined) parts.push(`ret=${r.ret}`);
   parts.push(r.errno ? `errno=${errnoName(r.errno)}` : 'errno=0');
   if (r.data !== undefined) parts.push(`data=${hexOf(r.data) || '""'}`);
-  if (r.statx) parts.push(`statx{${Object.entries(r.statx).map(([k, v]) => `${k}=${k === 'mode' ? '0' + (v as number).toString(8) : v}`).join(' ')}}`);
+  if (r.statx) {
+    const a = r.statx.attrs;
+    const fields = Object.entries(r.statx).filter(([k]) => k !== 'attrs').map(([k, v]) => `${k}=${k === 'mode' ? '0' + (v as number).toString(8) : v}`);
+    if (a) fields.push(`attributes&0x${a.of.toString(16)}=0x${a.set.toString(16)} attributes_mask&0x${a.of.toString(16)}=0x${a.mask.toString(16)}`);
+    parts.push(`statx{${fields.join(' ')}}`);
+  }
+  if (r.mem) parts.push(r.mem.outcome === 'ok' ? 'access ok' : `${r.mem.outcome} si_code=${r.mem.code} at offset ${r.mem.offset}`);
   if (r.link !== undefined) parts.push(`link="${r.link}"`);
   if (r.fds) parts.push(`fds{${Object.entries(r.fds).map(([k, v]) => `${k}=${v}`).join(' ')}}`);
   if (r.blockedSeq !== undefined) parts.push(`blockedSeq=${r.blockedSeq}`);
+  if (r.events) parts.push(`events[${r.events.map((e) => `{mask=0x${e.mask.toString(16)} fd=${e.fd} pid=${e.pid ?? 0}${e.link !== null ? ` path="${e.link}" flags=0x${(e.flags ?? 0).toString(16)} fd_flags=${e.fdFlags}` : ''}${e.info.length ? ` info=${e.info.map((i) => `${i.type}${i.name !== undefined ? `:"${i.name}"` : ''}`).join(',')}` : ''}}`).join(' ')}]`);
   if (r.owner) parts.push(`owner{type=${r.owner.type} pid=${r.owner.pid === 0 ? 0 : `${r.owner.pid.pgrp ? '-pgid' : 'pid'}(${r.owner.pid.proc})`}}`);
   return parts.join(' ');
 }
@@ -44,7 +51,7 @@ export function describeState(s: KState): string[] {
   }
   for (const i of s.inodes.values()) {
     if (i.ino === 1) continue;
-    const leases = i.leases.map((l) => `${l.type === 0 ? 'F_RDLCK' : 'F_WRLCK'}@file#${l.file}${l.unlockPending ? ' unlock-pending' : ''}${l.downgradePending ? ' downgrade-pending' : ''} fa_fd=${l.faFd}`);
+    const leases = i.leases.map((l) => `${l.type === 0 ? 'F_RDLCK' : 'F_WRLCK'}@file#${l.file}${l.unlockPending ? ' unlock-pending' : ''}${l.downgradePending ? ' downgrade-pending' : ''} fa_fd=${l.faFd}${l.faProc ? ` (${l.faProc}'s table)` : ''}`);
     lines.push(`inode#${i.ino} ${i.type} nlink=${i.nlink} size=${i.size} readers=${i.readcount} writers=${i.writecount}${leases.length ? ' leases: ' + leases.join(', ') : ''}`);
   }
   if (s.inflight.length) lines.push(`signals not yet seen: ${s.inflight.map((x) => `${signalName(x.signo)}->${x.proc}`).join(', ')}`);

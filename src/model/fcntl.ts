@@ -9,6 +9,7 @@ import { installFd, lowestFreeFd } from './files.js';
 import { getLease, setLease } from './lease.js';
 import { bindName } from './process.js';
 import { Unmodelled } from './unmodelled.js';
+import { ownerCred } from './cred.js';
 
 const ok = (ret: number): StepResult => ({ ret, errno: 0 });
 const err = (errno: number): StepResult => ({ ret: -1, errno });
@@ -74,7 +75,7 @@ export function doFcntl(s: KState, p: Proc, fd: number, f: OpenFile, cmd: number
       }
       const t = s.procs.find((x) => x.name === arg.target!.proc);
       if (!t || (t.exitReported && !arg.pgrp)) return err(3);
-      f.owner = arg.pgrp ? { ...f.owner, type: 'pgid', id: t.pgrp } : { ...f.owner, type: 'tgid', id: t.pid };
+      f.owner = arg.pgrp ? { ...f.owner, type: 'pgid', id: t.pgrp, ...ownerCred(p) } : { ...f.owner, type: 'tgid', id: t.pid, ...ownerCred(p) };
       s.why.push(`F_SETOWN ${arg.pgrp ? 'process group of ' : ''}${t.name} (force=1)`);
       return ok(0);
     }
@@ -95,7 +96,7 @@ export function doFcntl(s: KState, p: Proc, fd: number, f: OpenFile, cmd: number
       const t = s.procs.find((x) => x.name === arg.target!.proc);
       if (!t || t.exitReported) return err(3);
       // find_vpid(pid): for F_OWNER_PGRP the number is the process's pid used as a pgid.
-      f.owner = { ...f.owner, type, id: t.pid };
+      f.owner = { ...f.owner, type, id: t.pid, ...ownerCred(p) };
       return ok(0);
     }
     case F.GETSIG:

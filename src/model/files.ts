@@ -5,6 +5,10 @@
 
 import type { FdEntry, KState, OpenFile, Proc } from './state.js';
 import { removeLeasesOf } from './lease.js';
+import { fanClosed } from './fanotify-hooks.js';
+import { releaseGroup } from './fanotify-group.js';
+import { fanPinsInode } from './fanotify-event.js';
+import { inodeUnused } from './dax.js';
 
 /** Lowest free fd >= min (fs/file.c alloc_fd / find_next_fd). */
 export function lowestFreeFd(p: Proc, min = 0, reserved: number[] = []): number {
@@ -36,28 +40,31 @@ export function closeFd(s: KState, p: Proc, fd: number): boolean {
   const e = fd >= 0 ? p.fds[fd] : undefined;
   if (!e) return false;
   p.fds[fd] = null;
-  fput(s, e.file);
+  fput(s, e.file, p.name);
   return true;
 }
 
 /** Drops one reference; the last one releases the file (__fput). */
-export function fput(s: KState, id: number): void {
+export function fput(s: KState, id: number, closer?: string): void {
   const f = s.files.get(id);
   if (!f) return;
   f.refs--;
   if (f.refs > 0) return;
   s.files.delete(id);
-  releaseFile(s, f);
+  releaseFile(s, f, closer);
 }
 
 /** __fput effects on the inode: leases first (SG-08 order), then access counts. */
-export function releaseFile(s: KState, f: OpenFile): void {
+export function releaseFile(s: KState, f: OpenFile, closer?: string): void {
+  if (f.kind === 'fanotify' && f.group !== undefined) releaseGroup(s, f.group); // fanotify_release
   if (f.kind !== 'reg' && f.kind !== 'dir') return;
+  if (closer !== undefined) fanClosed(s, closer, f); // fsnotify_close, in the last closer's context
   removeLeasesOf(s, f);
   const ino = s.inodes.get(f.ino);
   if (!ino) return;
   if (f.read && !f.write) ino.readcount--;
   if (f.write) ino.writecount--;
+  inodeUnused(s, f.ino); // an I_DONTCACHE inode is evicted now (S_DAX re-decided)
   gcInode(s, f.ino);
 }
 
@@ -67,6 +74,7 @@ export function gcInode(s: KState, ino: number): void {
   if (!i || i.nlink > 0) return;
   for (const f of s.files.values()) if (f.ino === ino && (f.kind === 'reg' || f.kind === 'dir')) return;
   for (const p of s.procs) if (p.status.k === 'blocked' && p.status.wait.ino === ino) return;
+  if (fanPinsInode(s, ino)) return; // queued fanotify events hold the dentry
   s.inodes.delete(ino);
 }
 

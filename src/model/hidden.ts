@@ -8,8 +8,14 @@ import type { KState } from './state.js';
 import { clone } from './state.js';
 import { breakerDeadlines, expiry, timeOutLeases } from './lease.js';
 import type { ModelOptions } from './options.js';
+import { fanHidden } from './fanotify-perm.js';
 
 export function closeHidden(s: KState, opts: ModelOptions): KState[] {
+  // A fanotify permission waiter resumes some time after its answer; then lease deadlines.
+  return fanHidden(s).flatMap((t) => leaseHidden(t, opts));
+}
+
+function leaseHidden(s: KState, opts: ModelOptions): KState[] {
   const ds = breakerDeadlines(s);
   if (ds.length === 0) return [s];
   const forced = ds.filter((d) => expiry(d.at, s.clock, opts.expirySlackMs) === 'yes');

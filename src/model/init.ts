@@ -6,11 +6,18 @@ import type { Scenario } from '../scenario/ast.js';
 import { O } from '../scenario/flags.js';
 import type { KState, OpenFile } from './state.js';
 import { newProc } from './process.js';
+import { fanSysctl } from './fanotify-step.js';
+import { guestEnv } from './guest-env.js';
 
 /** fs/locks.c defaults: lease_break_time = 45, leases_enable = 1. */
 export const DEFAULT_LEASE_BREAK_TIME = 45;
 
-export function initialState(sc: Scenario): KState {
+/**
+ * `guest`: the pmem backend, filesystem and dax= mode of the guest the trace
+ * comes from (the checker's GuestFacts); absent, the scenario's setup with
+ * the harness defaults for `any` (see guest-env.ts).
+ */
+export function initialState(sc: Scenario, guest?: { pmem: string; fs: string; dax: string }): KState {
   const first = sc.processes[0];
   if (!first) throw new Error(`scenario ${sc.name} has no initial process`);
   const a = newProc(first.name, 1, 1); // the runner does setpgid(0, 0)
@@ -30,10 +37,12 @@ export function initialState(sc: Scenario): KState {
     inflight: [],
     sysctl: { leaseBreakTime: DEFAULT_LEASE_BREAK_TIME, leasesEnable: 1 },
     why: [],
+    guest: guestEnv(sc.setup, guest),
   };
   for (const c of sc.setup.sysctls) {
     if (c.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = c.value;
     if (c.name === 'fs.leases-enable') s.sysctl.leasesEnable = c.value;
+    fanSysctl(s, c.name, c.value);
   }
   return s;
 }

@@ -199,6 +199,7 @@ export function doStatxPath(s: KState, path: string): StepResult {
 /** readlink("/proc/self/fd/N"): d_path of the open file; "${dir}" stands for the scenario directory. */
 export function readlinkOf(f: OpenFile): StepResult {
   if (f.kind === 'stdio') return { ret: '/dev/null'.length, errno: 0, link: '/dev/null' };
+  if (f.kind === 'fanotify') return { ret: 'anon_inode:[fanotify]'.length, errno: 0, link: 'anon_inode:[fanotify]' };
   const link = (f.path === '' ? '${dir}' : '${dir}/' + f.path) + (f.unlinked ? ' (deleted)' : '');
   return { ret: -2, errno: 0, link };
 }

@@ -9,6 +9,7 @@ import { POLL_MSG, sendSigio } from './sigio.js';
 import { completeBlocked } from './blocked.js';
 import type { ModelOptions } from './options.js';
 import { clone } from './state.js';
+import { mayLease, ownerCred, uidOf } from './cred.js';
 
 const ok = (ret: number): StepResult => ({ ret, errno: 0 });
 const err = (errno: number): StepResult => ({ ret: -1, errno });
@@ -124,6 +125,10 @@ export function setLease(s: KState, p: Proc, fd: number, f: OpenFile, arg: numbe
     s.why.push(`F_SETLEASE ${arg}: not F_RDLCK/F_WRLCK/F_UNLCK -> EINVAL (lease_init assign_type)`);
     return err(22);
   }
+  if (!mayLease(p)) {
+    s.why.push(`F_SETLEASE by ${p.name} (uid ${uidOf(p)}): not the inode's owner and no CAP_LEASE -> EACCES (generic_setlease; F_UNLCK too)`);
+    return err(13);
+  }
   const inode = f.kind === 'reg' ? s.inodes.get(f.ino) : undefined;
   if (!inode || inode.type !== 'reg') {
     s.why.push('F_SETLEASE on a non-regular file -> EINVAL (generic_setlease !S_ISREG)');
@@ -160,17 +165,18 @@ export function setLease(s: KState, p: Proc, fd: number, f: OpenFile, arg: numbe
     s.why.push(`F_SETLEASE changes this file's lease to type ${arg} (lease_modify)`);
     leaseModify(s, inode, mine, arg);
     mine.faFd = fd; // lm_setup: fasync_insert_entry updates fa_fd
+    mine.faProc = p.name;
   } else {
     if (s.sysctl.leasesEnable === 0) {
       s.why.push('fs.leases-enable=0 -> EINVAL (generic_add_lease)');
       return err(22);
     }
-    inode.leases.push({ file: f.id, type: arg as 0 | 1, unlockPending: false, downgradePending: false, breakAt: null, downgradeAt: null, faFd: fd });
+    inode.leases.push({ file: f.id, type: arg as 0 | 1, unlockPending: false, downgradePending: false, breakAt: null, downgradeAt: null, faFd: fd, faProc: p.name });
     f.flags |= O.ASYNC; // fasync_insert_entry sets FASYNC
     s.why.push(`F_SETLEASE ${arg === F.RDLCK ? 'F_RDLCK' : 'F_WRLCK'} granted; fa_fd ${fd}; O_ASYNC set`);
   }
   if (f.owner.id === null) {
-    f.owner = { type: 'tgid', id: p.pid, signum: f.owner.signum }; // __f_setown(..., force=0)
+    f.owner = { type: 'tgid', id: p.pid, signum: f.owner.signum, ...ownerCred(p) }; // __f_setown(..., force=0)
     s.why.push(`lease_setup: no owner yet, F_SETOWN becomes ${p.name}`);
   }
   return ok(0);

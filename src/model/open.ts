@@ -12,6 +12,7 @@ import { createInode, lookup, truncateInode } from './vfs.js';
 import { bindName } from './process.js';
 import type { ModelOptions } from './options.js';
 import { Unmodelled } from './unmodelled.js';
+import { fanCreated, fanOpenPerm, fanOpened } from './fanotify-hooks.js';
 
 const err = (errno: number): StepResult => ({ ret: -1, errno });
 /** The runner's umask (guest/probes/runner: umask(022)). */
@@ -63,17 +64,37 @@ export function doOpen(s: KState, p: Proc, op: Extract<Op, { kind: 'open' }>, op
     path, unlinked: false,
   });
   const cloexec = (op.flags & O.CLOEXEC) !== 0;
+  if (created) fanCreated(s, p, found.path!, ino); // fsnotify_create in open_last_lookups
   if (isPath) return { done: install(s, p, fd, file, cloexec, op.result) };
-  // do_dentry_open: counts are taken before break_lease.
+  // do_dentry_open: counts are taken before security_file_open and break_lease.
   if (file.read && !file.write) inode.readcount++;
   if (file.write) inode.writecount++;
   const truncTo = (op.flags & O.TRUNC) && file.write && inode.type === 'reg' ? 0 : null;
+  // security_file_open -> fsnotify_perm(MAY_OPEN): FAN_OPEN_PERM comes before break_lease.
+  const perm = fanOpenPerm(s, p, file);
+  if (perm !== null) {
+    p.status = { k: 'blocked', step: -1, reported: false, wait: { kind: 'open-perm', ino, file, fd, cloexec, wantWrite: file.write, truncateTo: truncTo, result: op.result, permEvent: perm, nonblock: (op.flags & O.NONBLOCK) !== 0 } };
+    s.why.push(`${p.name}'s open waits for a fanotify permission response`);
+    return { blocked: true };
+  }
+  return afterPerm(s, p, file, fd, cloexec, truncTo, op.result, (op.flags & O.NONBLOCK) !== 0, created);
+}
+
+/** The rest of do_dentry_open/do_sys_openat2 once the permission hook allowed the open. */
+export function afterPerm(s: KState, p: Proc, file: OpenFile, fd: number, cloexec: boolean, truncTo: number | null, result: string, nonblock: boolean, created: boolean): OpenOutcome {
+  const ino = file.ino;
+  const inode = s.inodes.get(ino)!;
+  const fail = (errno: number, why: string): OpenOutcome => {
+    s.why.push(why);
+    bindName(p, result, -1);
+    return { done: err(errno) };
+  };
   const release = (): void => {
     if (file.read && !file.write) inode.readcount--;
     if (file.write) inode.writecount--;
   };
   if (!created) {
-    const br = breakLease(s, p, ino, file.write, (op.flags & O.NONBLOCK) !== 0);
+    const br = breakLease(s, p, ino, file.write, nonblock);
     if (br === 'wouldblock') {
       release();
       return fail(11, 'open fails with EWOULDBLOCK');
@@ -87,16 +108,17 @@ export function doOpen(s: KState, p: Proc, op: Extract<Op, { kind: 'open' }>, op
       return { done: err(0) };
     }
     if (br === 'block') {
-      p.status = { k: 'blocked', step: -1, reported: false, wait: { kind: 'open-break', ino, file, fd, cloexec, wantWrite: file.write, truncateTo: truncTo, result: op.result } };
+      p.status = { k: 'blocked', step: -1, reported: false, wait: { kind: 'open-break', ino, file, fd, cloexec, wantWrite: file.write, truncateTo: truncTo, result } };
       s.why.push(`${p.name}'s open blocks in __break_lease until the lease is released or lease-break-time passes`);
       return { blocked: true };
     }
   }
   if (truncTo !== null) truncateInode(s, ino, truncTo);
-  return { done: install(s, p, fd, file, cloexec, op.result) };
+  return { done: install(s, p, fd, file, cloexec, result) };
 }
 
 function install(s: KState, p: Proc, fd: number, file: OpenFile, cloexec: boolean, name: string): StepResult {
+  fanOpened(s, p, file); // fsnotify_open before fd_install
   installFd(s, p, fd, file, cloexec);
   bindName(p, name, fd);
   s.why.push(`open: lowest free fd is ${fd}${cloexec ? ' (FD_CLOEXEC from O_CLOEXEC)' : ''}`);

@@ -7,6 +7,7 @@ import { closeFd } from './files.js';
 import { abortBlocked } from './blocked.js';
 import { wakeBreakers } from './lease.js';
 import type { ModelOptions } from './options.js';
+import { dropMaps, forkMaps } from './mm-mapping.js';
 
 export function newProc(name: string, pid: number, pgrp: number): Proc {
   return {
@@ -22,12 +23,15 @@ export function doFork(s: KState, parent: Proc, child: string): StepResult {
   c.names = { ...parent.names };
   c.nameOpen = { ...parent.nameOpen };
   c.dispo = { ...parent.dispo };
+  if (parent.uid !== undefined) c.uid = parent.uid; // fork copies the creds
   s.procs.push(c);
+  forkMaps(s, parent, c); // dup_mmap: mappings and their file references
   s.why.push(`fork: ${child} gets a copy of ${parent.name}'s fd table (same open files, refcounts +1)`);
   return { ret: c.pid, errno: 0, retPid: { proc: child, pgrp: false } };
 }
 
 export function doExec(s: KState, p: Proc, opts: ModelOptions): StepResult {
+  dropMaps(s, p, 'execve (exec_mmap, before do_close_on_exec)');
   const closed: number[] = [];
   if (!opts.rules.ignoreCloexec) {
     p.fds.forEach((e, fd) => {
@@ -52,6 +56,7 @@ export function doExit(s: KState, p: Proc, end: { status: number | null; signo: 
   p.alive = false;
   p.end = end;
   p.status = { k: 'idle' };
+  dropMaps(s, p, 'exit (exit_mm, before exit_files)');
   p.fds.forEach((e, fd) => {
     if (e) closeFd(s, p, fd);
   });

@@ -8,6 +8,7 @@ import type { KState, OpenFile, Proc } from './state.js';
 import { abortBlocked } from './blocked.js';
 import { doExit } from './process.js';
 import { Unmodelled } from './unmodelled.js';
+import { sigioPerm, uidOf } from './cred.js';
 
 export const SIGIO = 29;
 export const SIGURG = 23;
@@ -48,7 +49,10 @@ export function sendSigio(s: KState, file: OpenFile, faFd: number, reason: numbe
     : s.procs.filter((p) => p.alive && p.pid === own.id);
   const signum = own.signum;
   for (const p of targets) {
-    // sigio_perm: every scenario process runs as root, so it always passes.
+    if (!sigioPerm(own, p)) {
+      s.why.push(`sigio_perm: owner set by uid ${own.uid ?? 0} may not signal ${p.name} (uid ${uidOf(p)}), no signal`);
+      continue;
+    }
     const info: SigInfo = signum === 0
       ? { signo: SIGIO, code: SI_KERNEL, fd: 0, band: 0 }
       : { signo: signum, code: signum !== SIGIO && SPECIFIC_SICODES.has(signum) ? SI_SIGIO : reason, fd: faFd, band: BAND_POLL_MSG };

@@ -5,6 +5,10 @@
 // the lease list. Plain data, cloned by clone() for the search.
 
 import type { SignalDisposition } from '../scenario/ast.js';
+import type { MemoryOutcome } from '../trace/types.js';
+import { cloneMm, type MmState } from './mm-state.js';
+import type { GuestEnv } from './guest-env.js';
+import { cloneFan, type FanState } from './fanotify-state.js';
 
 export type PidType = 'pid' | 'tgid' | 'pgid';
 
@@ -16,12 +20,17 @@ export interface FOwner {
   id: number | null;
   /** F_SETSIG value; 0 means plain SIGIO. */
   signum: number;
+  /** f_owner.uid / euid: the creds of whoever last set a pid (absent: root), for sigio_perm. */
+  uid?: number;
+  euid?: number;
 }
 
 export interface OpenFile {
   id: number;
   /** What the file is; only 'reg' and 'dir' files of the scenario dir are modelled. */
-  kind: 'reg' | 'dir' | 'stdio' | 'path';
+  kind: 'reg' | 'dir' | 'stdio' | 'path' | 'fanotify';
+  /** kind 'fanotify': the group (FanGroup.id) this anon-inode file is. */
+  group?: number;
   ino: number;
   /** file->f_flags as F_GETFL shows it. */
   flags: number;
@@ -54,6 +63,12 @@ export interface Lease {
   downgradeAt: number | null;
   /** fasync_struct->fa_fd: the fd number given to F_SETLEASE, reported as si_fd. */
   faFd: number;
+  /**
+   * The process whose fd table faFd was looked up in by that F_SETLEASE (the
+   * kernel keeps only the number; kept so a close-time teardown such as the
+   * leaseCloseShutdown patch can match the closing fd table and number).
+   */
+  faProc?: string;
 }
 
 export interface Inode {
@@ -67,6 +82,12 @@ export interface Inode {
   readcount: number;
   writecount: number;
   leases: Lease[];
+  /** On-disk FS_XFLAG_DAX (dax.ts); absent: clear. */
+  xflagDax?: boolean;
+  /** In-core S_DAX, decided when the inode is loaded (dax.ts); absent: clear. */
+  sDax?: boolean;
+  /** I_DONTCACHE: evicted (S_DAX re-decided) once no open file refers to it. */
+  dontcache?: boolean;
 }
 
 export interface FdEntry {
@@ -80,7 +101,7 @@ export interface FdEntry {
  * a truncate(2) (holding i_writecount).
  */
 export interface BlockedOpen {
-  kind: 'open-break' | 'truncate-break';
+  kind: 'open-break' | 'truncate-break' | 'open-perm' | 'read-perm';
   ino: number;
   /** open: the new struct file; truncate: null. */
   file: OpenFile | null;
@@ -92,6 +113,12 @@ export interface BlockedOpen {
   truncateTo: number | null;
   /** open: the name the new fd is bound to. */
   result: string;
+  /** open-perm / read-perm: the fanotify permission event it waits for (src/model/fanotify-perm.ts). */
+  permEvent?: number;
+  /** open-perm: O_NONBLOCK was given (for the break_lease that follows). */
+  nonblock?: boolean;
+  /** read-perm: the read to do once allowed. */
+  read?: { file: number; count: number; offset: number | null };
 }
 
 /** Result of a finished step as the model predicts it (compared by src/check). */
@@ -101,12 +128,35 @@ export interface StepResult {
   /** ret is this process's pid (or -pgid when neg); compared through the trace's pid map. */
   retPid?: { proc: string; pgrp: boolean };
   data?: string;
-  statx?: { mode?: number; nlink?: number; size?: number };
+  /** attrs: (stx_attributes_mask & of) must be mask and (stx_attributes & of) must be set. */
+  statx?: { mode?: number; nlink?: number; size?: number; attrs?: { of: number; mask: number; set: number } };
+  /** load/store: the access's outcome; a fault also gives signo, si_code and the offset in the mapping. */
+  mem?: { outcome: MemoryOutcome; signo?: number; code?: number; offset?: number };
   /** readlink: "${dir}" stands for the scenario directory; ret is then the link's length. */
   link?: string;
   fds?: Record<string, number>;
   blockedSeq?: number | null;
   owner?: { type: number; pid: { proc: string; pgrp: boolean } | 0 };
+  /** fanotify_read: the events in buffer order (src/model/fanotify-read.ts). */
+  events?: PredictedFanEvent[];
+}
+
+/** One event a fanotify_read returns, as the model predicts it. */
+export interface PredictedFanEvent {
+  mask: number;
+  /** metadata.fd: the event fd number, or -1 (FAN_NOFD). */
+  fd: number;
+  /** The process whose tgid is metadata.pid, or null for 0. */
+  pid: string | null;
+  eventLen: number | null;
+  name: string | null;
+  /** Event fd: readlink ("${dir}" stands for the scenario directory), F_GETFL, F_GETFD, offset. */
+  link: string | null;
+  flags: number | null;
+  fdFlags: number | null;
+  offset: number | null;
+  /** FID modes: record types and names, in order. */
+  info: { type: number; name?: string }[];
 }
 
 export type ProcStatus =
@@ -119,6 +169,8 @@ export interface Proc {
   /** Symbolic pid (index + 1); the trace maps it to the real pid. */
   pid: number;
   pgrp: number;
+  /** uid = euid = suid = fsuid after the runner's setuid step (see cred.ts); absent: 0 (root). */
+  uid?: number;
   alive: boolean;
   /** How it ended, once not alive. */
   end: { status: number | null; signo: number | null } | null;
@@ -156,8 +208,14 @@ export interface KState {
   clock: number;
   inflight: InFlightSignal[];
   sysctl: { leaseBreakTime: number; leasesEnable: number };
+  /** fanotify groups, marks and queues (absent until the first fanotify step or sysctl). */
+  fan?: FanState;
   /** Why the last transition took the branch it took (for divergence reports). */
   why: string[];
+  /** The guest's pmem backend, filesystem and dax= mode (init.ts); DAX outcomes derive from it. */
+  guest?: GuestEnv;
+  /** Mappings (mm-state.ts); absent until the first mmap. */
+  mm?: MmState;
 }
 
 // Explicit object literals: the search clones a state per step, and V8 copies
@@ -166,7 +224,8 @@ export function cloneFile(f: OpenFile): OpenFile {
   const o = f.owner;
   return {
     id: f.id, kind: f.kind, ino: f.ino, flags: f.flags, read: f.read, write: f.write, pos: f.pos,
-    path: f.path, unlinked: f.unlinked, refs: f.refs, owner: { type: o.type, id: o.id, signum: o.signum },
+    path: f.path, unlinked: f.unlinked, refs: f.refs, owner: o.uid === undefined ? { type: o.type, id: o.id, signum: o.signum } : { type: o.type, id: o.id, signum: o.signum, uid: o.uid, euid: o.euid ?? o.uid },
+    ...(f.group !== undefined ? { group: f.group } : {}),
   };
 }
 
@@ -176,17 +235,22 @@ function cloneStatus(s: ProcStatus): ProcStatus {
 }
 
 function cloneProc(p: Proc): Proc {
-  return {
+  const q: Proc = {
     name: p.name, pid: p.pid, pgrp: p.pgrp, alive: p.alive, end: p.end ? { status: p.end.status, signo: p.end.signo } : null,
     exitReported: p.exitReported, fds: p.fds.map((e) => (e ? { file: e.file, cloexec: e.cloexec } : null)),
     names: { ...p.names }, nameOpen: { ...p.nameOpen }, dispo: { ...p.dispo }, status: cloneStatus(p.status), unwaited: p.unwaited.slice(),
   };
+  if (p.uid !== undefined) q.uid = p.uid;
+  return q;
 }
 
 function cloneInode(i: Inode): Inode {
   return {
     ino: i.ino, type: i.type, nlink: i.nlink, mode: i.mode, size: i.size, data: i.data, readcount: i.readcount, writecount: i.writecount,
-    leases: i.leases.map((l) => ({ file: l.file, type: l.type, unlockPending: l.unlockPending, downgradePending: l.downgradePending, breakAt: l.breakAt, downgradeAt: l.downgradeAt, faFd: l.faFd })),
+    leases: i.leases.map((l) => ({ file: l.file, type: l.type, unlockPending: l.unlockPending, downgradePending: l.downgradePending, breakAt: l.breakAt, downgradeAt: l.downgradeAt, faFd: l.faFd, ...(l.faProc === undefined ? {} : { faProc: l.faProc }) })),
+    ...(i.xflagDax !== undefined ? { xflagDax: i.xflagDax } : {}),
+    ...(i.sDax !== undefined ? { sDax: i.sDax } : {}),
+    ...(i.dontcache !== undefined ? { dontcache: i.dontcache } : {}),
   };
 }
 
@@ -206,7 +270,10 @@ export function clone(s: KState): KState {
     clock: s.clock,
     inflight: s.inflight.map((x) => ({ proc: x.proc, signo: x.signo, code: x.code, fd: x.fd, band: x.band })),
     sysctl: { leaseBreakTime: s.sysctl.leaseBreakTime, leasesEnable: s.sysctl.leasesEnable },
+    ...(s.fan ? { fan: cloneFan(s.fan) } : {}),
     why: [],
+    ...(s.guest ? { guest: s.guest } : {}),
+    ...(s.mm ? { mm: cloneMm(s.mm) } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 
 import type { FdRef, Op, Step } from '../scenario/ast.js';
 import { F, O } from '../scenario/flags.js';
-import type { KState, Proc, StepResult } from './state.js';
+import type { KState, Proc, ProcStatus, StepResult } from './state.js';
 import { clone, procByName } from './state.js';
 import { closeFd, fileOfFd, installFd, lowestFreeFd } from './files.js';
 import { doFcntl, NOFILE } from './fcntl.js';
@@ -14,8 +14,14 @@ import { timeOutBranches, timeOutLeases } from './lease.js';
 import { lookup } from './vfs.js';
 import * as io from './io.js';
 import { Unmodelled } from './unmodelled.js';
+import { resumePerm } from './fanotify-perm.js';
+import { fanotifyAwareRead, fanotifyAwareWrite, fanotifyOp, fanSysctl } from './fanotify-step.js';
+import { fanDeleted, fanDentryModify, fanModified, fanNamespaceOp } from './fanotify-hooks.js';
+import { doSetuid, guardUnprivileged, openDenied, truncateDenied } from './cred.js';
 import type { ModelOptions } from './options.js';
 import type { Profile } from './profile.js';
+import { doLoad, doMmap, doMsync, doMunmap, doStore } from './mm-mapping.js';
+import { doFsxattr, withDaxAttr } from './dax.js';
 
 export interface ModelCtx {
   profile: Profile;
@@ -87,6 +93,7 @@ type RunResult = StepResult | StepResult[] | 'blocked' | 'none';
 function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
   const op = step.op;
   const fileArg = (r: FdRef) => fileOfFd(s, p, fdNum(p, r));
+  guardUnprivileged(p, op);
   switch (op.kind) {
     case 'open': {
       let dirPath = '';
@@ -96,6 +103,11 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
         if (d.kind !== 'dir' && !(d.kind === 'path' && s.inodes.get(d.ino)?.type === 'dir')) return err(20);
         if (d.unlinked) throw new Unmodelled('openat relative to a removed directory');
         dirPath = d.path;
+      }
+      const denied = openDenied(s, p, op, dirPath === '' ? op.path : `${dirPath}/${op.path}`);
+      if (denied !== null) {
+        bindName(p, op.result, -1);
+        return err(denied);
       }
       const o = doOpen(s, p, op, ctx.opts, dirPath);
       if ('blocked' in o) return 'blocked';
@@ -172,42 +184,64 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'read': case 'pread': {
       const f = fileArg(op.fd);
       if (!f) return err(9);
-      return io.doRead(s, f, op.count, op.kind === 'pread' ? op.offset : null);
+      return fanotifyAwareRead(s, p, f, op.count, op.kind === 'pread' ? op.offset : null);
     }
     case 'write': case 'pwrite': {
       const f = fileArg(op.fd);
       if (!f) return err(9);
-      return io.doWrite(s, f, op.data, op.kind === 'pwrite' ? op.offset : null);
+      if (f.kind === 'fanotify') throw new Unmodelled('plain write to a fanotify fd (use fanotify_response)');
+      return fanotifyAwareWrite(s, p, f, io.doWrite(s, f, op.data, op.kind === 'pwrite' ? op.offset : null));
     }
     case 'lseek': {
       const f = fileArg(op.fd);
       return f ? io.doLseek(s, f, op.offset, op.whence) : err(9);
     }
     case 'truncate': {
+      const denied = truncateDenied(s, p, op.path);
+      if (denied !== null) return err(denied);
       const r = io.doTruncate(s, p, op.path, op.length, ctx.opts);
       if ('blocked' in r) return 'blocked';
+      const tl = lookup(s, op.path);
+      if (r.done.errno === 0 && tl.ok) fanDentryModify(s, p, tl.path, tl.ino); // notify_change -> fsnotify_change
       return p.alive ? r.done : 'none';
     }
     case 'ftruncate': {
       const f = fileArg(op.fd);
-      return f ? io.doFtruncate(s, f, op.length) : err(9);
+      if (!f) return err(9);
+      const r = io.doFtruncate(s, f, op.length);
+      if (r.errno === 0) fanDentryModify(s, p, f.path, f.ino);
+      return r;
     }
     case 'fallocate': {
       const f = fileArg(op.fd);
-      return f ? io.doFallocate(s, f, op.mode, op.offset, op.length) : err(9);
+      if (!f) return err(9);
+      const r = io.doFallocate(s, f, op.mode, op.offset, op.length);
+      if (r.errno === 0) fanModified(s, p, f); // vfs_fallocate -> fsnotify_modify
+      return r;
     }
-    case 'unlink': return io.doUnlink(s, op.path);
-    case 'rename': return io.doRename(s, op.from, op.to);
-    case 'link': return io.doLink(s, op.from, op.to);
-    case 'mkdir': return io.doMkdir(s, op.path, op.mode);
-    case 'rmdir': return io.doRmdir(s, op.path);
+    case 'unlink': {
+      const l = lookup(s, op.path);
+      const r = io.doUnlink(s, op.path);
+      if (r.errno === 0 && l.ok) fanDeleted(s, p, l.path, l.ino); // d_delete_notify
+      return r;
+    }
+    case 'rename':
+      fanNamespaceOp(s, 'rename');
+      return io.doRename(s, op.from, op.to);
+    case 'link': fanNamespaceOp(s, 'link'); return io.doLink(s, op.from, op.to);
+    case 'mkdir': fanNamespaceOp(s, 'mkdir'); return io.doMkdir(s, op.path, op.mode);
+    case 'rmdir': fanNamespaceOp(s, 'rmdir'); return io.doRmdir(s, op.path);
     case 'statx': {
-      if (op.target.kind === 'path') return io.doStatxPath(s, op.target.path);
+      // STATX_ATTR_DAX comes from the inode's S_DAX (dax.ts).
+      if (op.target.kind === 'path') {
+        const l = lookup(s, op.target.path);
+        return withDaxAttr(s, io.doStatxPath(s, op.target.path), l.ok ? l.ino : null);
+      }
       const f = fileArg(op.target.fd);
       if (!f) return err(9);
       if (f.kind === 'stdio') throw new Unmodelled('statx of the runner\'s /dev/null fds');
       if (f.path === '') throw new Unmodelled('statx of the scenario directory itself');
-      return io.statxOf(s, f.ino);
+      return withDaxAttr(s, io.statxOf(s, f.ino), f.ino);
     }
     case 'readlink_fd': {
       const f = fileArg(op.fd);
@@ -216,7 +250,7 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'sysctl':
       if (op.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = op.value;
       else if (op.name === 'fs.leases-enable') s.sysctl.leasesEnable = op.value;
-      else throw new Unmodelled(`sysctl ${op.name}`);
+      else if (!fanSysctl(s, op.name, op.value)) throw new Unmodelled(`sysctl ${op.name}`);
       return ok(0);
     case 'signal':
       if (op.signo === 9 || op.signo === 19 || op.signo < 1 || op.signo > 64) return err(22);
@@ -235,6 +269,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
       s.why.push(`wait-signal: nothing sends ${p.name} a signal within ${op.timeoutMs}ms -> timeout`);
       return err(11);
     }
+    case 'setuid':
+      return doSetuid(s, p, op.uid);
     case 'sleep':
       s.clock += op.ms;
       return ok(0);
@@ -248,10 +284,20 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     }
     case 'await':
       throw new Error('await is handled by applyStep');
-    case 'mmap': case 'munmap': case 'load': case 'store': case 'msync':
-      throw new Unmodelled(`${op.kind} (mmap/DAX semantics come with a later issue)`);
+    case 'mmap':
+      return doMmap(s, p, op, op.fd ? fileArg(op.fd) : undefined, step);
+    case 'munmap':
+      return doMunmap(s, p, op, step);
+    case 'load':
+      return doLoad(s, p, op.map, op.offset);
+    case 'store':
+      return doStore(s, p, op.map, op.offset, op.value);
+    case 'msync':
+      return doMsync(s, p, op.map, op.flags);
+    case 'fsxattr':
+      return doFsxattr(s, fileArg(op.fd), op.set);
     case 'fanotify_init': case 'fanotify_mark': case 'fanotify_read': case 'fanotify_response':
-      throw new Unmodelled(`${op.kind} (fanotify semantics come with a later issue)`);
+      return fanotifyOp(s, p, op, (r) => fdNum(p, r));
   }
 }
 
@@ -268,6 +314,10 @@ function awaitProc(s: KState, step: Step, name: string, timeoutMs: number, ctx: 
   };
   const q = procByName(s, name);
   if (!q || q.status.k !== 'blocked') return [done(s, ok(0))];
+  if (q.status.wait.kind === 'open-perm' || q.status.wait.kind === 'read-perm') {
+    resumePerm(s, q); // an answered fanotify permission wait resumes within the window
+    if ((q.status as ProcStatus).k !== 'blocked') return [done(s, ok(0))];
+  }
   const slack = ctx.opts.expirySlackMs;
   const ino = q.status.wait.ino;
   const inode = s.inodes.get(ino);

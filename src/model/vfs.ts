@@ -3,6 +3,9 @@
 // scenario directory starts empty and everything is created by its steps.
 
 import type { Inode, KState } from './state.js';
+import { fanDentryDropped, fanDentryMoved } from './fanotify-event.js';
+import { initNewInode } from './dax.js';
+import { sizeChanging } from './mm-mapping.js';
 
 export type Lookup =
   | { ok: true; ino: number; parent: string; path: string }
@@ -46,6 +49,7 @@ export function lookup(s: KState, raw: string): Lookup {
 export function createInode(s: KState, path: string, type: 'reg' | 'dir', mode: number): Inode {
   const ino: Inode = { ino: s.nextIno++, type, nlink: type === 'dir' ? 2 : 1, mode, size: 0, data: '', readcount: 0, writecount: 0, leases: [] };
   s.inodes.set(ino.ino, ino);
+  initNewInode(s, ino, s.names.get(parentOf(path))); // FS_XFLAG_DAX inheritance, S_DAX
   s.names.set(path, ino.ino);
   if (type === 'dir') bumpParent(s, path, 1);
   return ino;
@@ -68,6 +72,7 @@ export function dropName(s: KState, path: string): void {
     if (node.type === 'dir') bumpParent(s, path, -1);
   }
   for (const f of s.files.values()) if (f.path === path && f.ino === ino) f.unlinked = true;
+  fanDentryDropped(s, path, ino);
 }
 
 export function isEmptyDir(s: KState, path: string): boolean {
@@ -89,6 +94,7 @@ export function moveName(s: KState, from: string, to: string): void {
     s.names.delete(a);
     s.names.set(b, ino);
     for (const f of s.files.values()) if (f.path === a && f.ino === ino && !f.unlinked) f.path = b;
+    fanDentryMoved(s, a, b, ino);
   }
   if (isDir && parentOf(from) !== parentOf(to)) {
     bumpParent(s, from, -1);
@@ -100,6 +106,7 @@ export function moveName(s: KState, from: string, to: string): void {
 export function truncateInode(s: KState, ino: number, length: number): void {
   const node = s.inodes.get(ino);
   if (!node) return;
+  sizeChanging(s, ino, node.size, length); // mappings: pages past the new EOF go
   node.data = length <= node.data.length ? node.data.slice(0, length) : node.data;
   node.size = length;
 }

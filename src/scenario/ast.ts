@@ -7,6 +7,8 @@
 // Changes:
 //   - FcntlArg doc: F_SETOWN_EX passes the target's pid for every owner type;
 //     a null target means 0 (comment only, no type change).
+//   - Op gains `setuid` (credential drop for CAP_LEASE / sigio_perm cases).
+//   - Op gains `fsxattr` (FS_IOC_FSGETXATTR, and FS_IOC_FSSETXATTR when `set` is a number).
 
 /** A symbolic duration, in milliseconds. */
 export type Millis = number;
@@ -122,6 +124,12 @@ export type Op =
   | { kind: 'load'; map: string; offset: number }
   | { kind: 'store'; map: string; offset: number; value: number }
   | { kind: 'msync'; map: string; flags: number }
+  /**
+   * FS_IOC_FSGETXATTR on fd: ret = fsx_xflags (set null). With set a number:
+   * FS_IOC_FSGETXATTR, then FS_IOC_FSSETXATTR with fsx_xflags = set and the
+   * other fields as read; ret 0.
+   */
+  | { kind: 'fsxattr'; fd: FdRef; set: number | null }
   | { kind: 'fanotify_init'; result: string; flags: number; eventFlags: number }
   | { kind: 'fanotify_mark'; fd: FdRef; flags: number; mask: number; dir: DirRef; path: string | null }
   /** read(2) of a fanotify group; each event fd is bound to the next name. */
@@ -132,6 +140,11 @@ export type Op =
   | { kind: 'sysctl'; name: string; value: number }
   /** Sets this process's disposition of one signal (inherited by fork, kept across execve). */
   | { kind: 'signal'; signo: number; disposition: SignalDisposition }
+  /**
+   * setgroups(0, NULL), setresgid(uid x3), setresuid(uid x3) in this process
+   * (inherited by fork): a non-zero uid drops every capability (CAP_LEASE).
+   */
+  | { kind: 'setuid'; uid: number }
   /**
    * Waits until a signal (signo, or any when null) is delivered to this process
    * and not yet consumed by an earlier wait-signal; ret = signo, or -1/EAGAIN

@@ -152,6 +152,7 @@ export class ProcBuilder {
     return this.add({ kind: 'wait_signal', signo: sig === undefined ? null : sigNum(sig), timeoutMs });
   }
   sleep(ms: number): this { return this.add({ kind: 'sleep', ms }); }
+  setuid(uid: number): this { return this.add({ kind: 'setuid', uid }); }
   expectBlocked(proc: string): this { return this.add({ kind: 'expect_blocked', proc }); }
   await(proc: string, timeoutMs: number): this { return this.add({ kind: 'await', proc, timeoutMs }); }
   /** Any other op, as an AST value. */

@@ -5,7 +5,7 @@ import type { DirRef, FcntlArg, Op, SignalDisposition } from './ast.js';
 import { Args, ArgError, IDENT, parseDuration } from './args.js';
 import {
   F, FALLOC_FLAGS, FAN_EVENTS, FAN_INIT_FLAGS, FAN_MARK_FLAGS, FAN_RESPONSES, FCNTL_CMDS, FD_FLAGS,
-  LEASE_TYPES, MAP_FLAGS, MSYNC_FLAGS, OPEN_FLAGS, OWNER_TYPES, PROT_FLAGS, STATX_MASK, SYSCTLS, WHENCE,
+  FS_XFLAGS, LEASE_TYPES, MAP_FLAGS, MSYNC_FLAGS, OPEN_FLAGS, OWNER_TYPES, PROT_FLAGS, STATX_MASK, SYSCTLS, WHENCE,
   lookupSignal,
 } from './flags.js';
 
@@ -127,6 +127,9 @@ const syntaxes: OpSyntax[] = [
       return { kind: 'store', map, offset, value };
     } },
   { name: 'msync', usage: 'msync M MS_SYNC|MS_ASYNC', binds: 'none', parse: (a) => ({ kind: 'msync', map: a.ident('mapping name'), flags: a.flags('msync flags', MSYNC_FLAGS) }) },
+  { name: 'fsgetxattr', usage: 'fsgetxattr FD   (FS_IOC_FSGETXATTR: ret = fsx_xflags)', binds: 'none', parse: (a) => ({ kind: 'fsxattr', fd: a.fd(), set: null }) },
+  { name: 'fssetxattr', usage: 'fssetxattr FD XFLAGS   (FS_IOC_FSSETXATTR with fsx_xflags = XFLAGS: FS_XFLAG_DAX, 0, ...)', binds: 'none',
+    parse: (a) => ({ kind: 'fsxattr', fd: a.fd(), set: a.flags('fsx_xflags', FS_XFLAGS) }) },
   { name: 'fanotify_init', usage: 'G = fanotify_init FLAGS EVENT_F_FLAGS', binds: 'one',
     parse: (a, r) => ({ kind: 'fanotify_init', result: one(r), flags: a.flags('fanotify_init flags', FAN_INIT_FLAGS), eventFlags: a.flags('event_f_flags', OPEN_FLAGS) }) },
   { name: 'fanotify_mark', usage: 'fanotify_mark G FLAGS MASK ["PATH"] [at DIRFD]', binds: 'none',
@@ -147,6 +150,8 @@ const syntaxes: OpSyntax[] = [
     parse: (a, r) => ({ kind: 'fanotify_read', fd: a.fd(), count: a.int('count', 0), results: r }) },
   { name: 'fanotify_response', usage: 'fanotify_response G EVENT_FD FAN_ALLOW|FAN_DENY', binds: 'none',
     parse: (a) => ({ kind: 'fanotify_response', fd: a.fd(), eventFd: a.fd(), response: a.flags('response', FAN_RESPONSES) }) },
+  { name: 'setuid', usage: 'setuid UID   (setgroups+setresgid+setresuid: drops all capabilities unless 0)', binds: 'none',
+    parse: (a) => ({ kind: 'setuid', uid: a.int('uid', 0) }) },
   { name: 'readlink', usage: 'readlink FD   (readlink of /proc/self/fd/N)', binds: 'none', parse: (a) => ({ kind: 'readlink_fd', fd: a.fd() }) },
   { name: 'sysctl', usage: `sysctl NAME VALUE   (NAME: ${[...SYSCTLS.keys()].join(', ')})`, binds: 'none',
     parse: (a) => {

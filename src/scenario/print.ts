@@ -5,7 +5,7 @@
 import type { DirRef, Expectation, FcntlArg, FdRef, Op, Scenario, Step, WriteData } from './ast.js';
 import {
   F, FALLOC_FLAGS, FAN_EVENTS, FAN_INIT_FLAGS, FAN_MARK_FLAGS, FAN_RESPONSES, FCNTL_CMDS, FD_FLAGS, MAP_FLAGS,
-  MSYNC_FLAGS, O, OPEN_FLAGS, PROT_FLAGS, STATX_MASK, WHENCE, errnoName, flagsToString, signalName, type NameTable,
+  FS_XFLAGS, MSYNC_FLAGS, O, OPEN_FLAGS, PROT_FLAGS, STATX_MASK, WHENCE, errnoName, flagsToString, signalName, type NameTable,
 } from './flags.js';
 
 const nameOf = (t: NameTable, v: number): string => {
@@ -98,6 +98,7 @@ export function opText(op: Op): string {
     case 'load': return `load ${op.map} ${op.offset}`;
     case 'store': return `store ${op.map} ${op.offset} ${op.value}`;
     case 'msync': return `msync ${op.map} ${flagsToString(op.flags, MSYNC_FLAGS)}`;
+    case 'fsxattr': return op.set === null ? `fsgetxattr ${fdText(op.fd)}` : `fssetxattr ${fdText(op.fd)} ${op.set === 0 ? '0' : flagsToString(op.set, FS_XFLAGS)}`;
     case 'fanotify_init': return `${op.result} = fanotify_init ${flagsToString(op.flags, FAN_INIT_FLAGS, 'FAN_CLASS_NOTIF')} ${openFlagsText(op.eventFlags)}`;
     case 'fanotify_mark': {
       const path = op.path === null ? '' : ' ' + quote(op.path);
@@ -110,6 +111,7 @@ export function opText(op: Op): string {
     case 'sysctl': return `sysctl ${op.name} ${op.value}`;
     case 'signal': return `signal ${signalName(op.signo)} ${op.disposition}`;
     case 'wait_signal': return `wait-signal ${op.signo === null ? '' : signalName(op.signo) + ' '}${dur(op.timeoutMs)}`;
+    case 'setuid': return `setuid ${op.uid}`;
     case 'sleep': return `sleep ${dur(op.ms)}`;
     case 'expect_blocked': return `expect-blocked ${op.proc}`;
     case 'await': return `await ${op.proc} ${dur(op.timeoutMs)}`;

@@ -211,6 +211,10 @@ export function opArgs(op: Op, where: string): string {
     case 'msync':
       w.str('map', op.map).int('flags', op.flags);
       break;
+    case 'fsxattr':
+      w.fd('fd', op.fd);
+      if (op.set !== null) w.int('set', op.set);
+      break;
     case 'fanotify_init':
       w.str('result', op.result).int('flags', op.flags).int('eventflags', op.eventFlags);
       break;
@@ -236,6 +240,9 @@ export function opArgs(op: Op, where: string): string {
       break;
     case 'signal':
       w.int('signo', op.signo).str('disposition', op.disposition);
+      break;
+    case 'setuid':
+      w.int('uid', op.uid);
       break;
     case 'wait_signal':
       if (op.signo !== null) w.int('signo', op.signo);

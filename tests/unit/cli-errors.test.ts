@@ -18,7 +18,7 @@ const brokenBin = mkdtempSync(path.join(os.tmpdir(), 'vfslab-cli-broken-'));
 writeFileSync(path.join(brokenBin, 'qemu-system-x86_64'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
 
 const cases: { args: string[]; want: RegExp; env?: Record<string, string> }[] = [
-  { args: ['frobnicate'], want: /unknown command 'frobnicate' \(valid: boot, run, model, repro, kernel/ },
+  { args: ['frobnicate'], want: /unknown command 'frobnicate' \(valid: boot, run, model, repro, merge, kernel/ },
   { args: ['boot', '--pmem', 'floppy'], want: /--pmem: unknown value 'floppy' \(valid: nvdimm\|memmap\|virtio\|none\)/ },
   { args: ['boot', '--fs', 'btrfs'], want: /--fs: unknown value 'btrfs' \(valid: ext4\|xfs\)/ },
   { args: ['boot', '--dax', 'sometimes'], want: /--dax: unknown value 'sometimes' \(valid: always\|inode\|never\)/ },

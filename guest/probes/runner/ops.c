@@ -2,8 +2,11 @@
  * decode its result), with the return value and errno recorded. */
 #include "runner.h"
 
+#include <grp.h>
 #include <linux/fanotify.h>
+#include <linux/fs.h> /* struct fsxattr, FS_IOC_FSGETXATTR */
 #include <sys/fanotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -501,6 +504,21 @@ void op_execute(struct step *s, struct jb *out)
 		struct mapping *m = need_map(s);
 		SYS(msync(m->addr, m->len, (int)need_int(s, "flags")));
 		put_res(out, r);
+	} else if (strcmp(op, "fsxattr") == 0) {
+		/* FS_IOC_FSGETXATTR; with set=, FS_IOC_FSSETXATTR of what was read
+		 * with fsx_xflags replaced. ret: the xflags (get) or 0 (set). */
+		int fd = need_fd(s, "fd");
+		struct fsxattr fa;
+		long long set;
+		memset(&fa, 0, sizeof fa);
+		SYS(ioctl(fd, FS_IOC_FSGETXATTR, &fa));
+		if (r.ret == 0 && step_int(s, "set", &set) == 0) {
+			fa.fsx_xflags = (unsigned)set;
+			SYS(ioctl(fd, FS_IOC_FSSETXATTR, &fa));
+		} else if (r.ret == 0) {
+			r.ret = (long long)fa.fsx_xflags;
+		}
+		put_res(out, r);
 	} else if (strcmp(op, "fanotify_init") == 0) {
 		unsigned fl = (unsigned)need_int(s, "flags"), ef = (unsigned)need_int(s, "eventflags");
 		SYS(fanotify_init(fl, ef));
@@ -533,6 +551,16 @@ void op_execute(struct step *s, struct jb *out)
 		}
 	} else if (strcmp(op, "sysctl") == 0) {
 		op_sysctl(s, out);
+	} else if (strcmp(op, "setuid") == 0) {
+		/* Groups first (needs CAP_SETGID), then all three uids: a non-zero
+		 * uid clears the permitted/effective capabilities (CAP_LEASE). */
+		long long uid = need_int(s, "uid");
+		SYS(setgroups(0, NULL));
+		if (r.ret == 0)
+			SYS(setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid));
+		if (r.ret == 0)
+			SYS(setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid));
+		put_res(out, r);
 	} else if (strcmp(op, "signal") == 0) {
 		int signo = (int)need_int(s, "signo");
 		const char *d = need_str(s, "disposition");
