@@ -9,6 +9,7 @@ import { ACCEL_REQUESTS, type AccelRequest } from '../../harness/qemu/accel.js';
 import { InputError, VfslabError } from '../../harness/errors.js';
 import { scanConsole } from '../../harness/console/oops.js';
 import { FLAVOURS, type Flavour } from '../../harness/kernel/build.js';
+import { formatProgress, type BuildProgress } from '../../harness/kernel/progress.js';
 import { classifyRun, decide, makeRule, type Decision, type FlakyRule, type PredicateKind, type RunResult, type RunSummary } from '../../harness/bisect/verdict.js';
 import type { Scenario } from '../scenario/ast.js';
 import { parseTrace } from '../trace/parse.js';
@@ -205,4 +206,15 @@ export async function judge(o: Pick<Oracle, 'predicate' | 'rule'>, runOnce: RunO
     const d = decide(results, o.rule);
     if (d) return d;
   }
+}
+
+/** A build progress line every 20 s (bisect output is mostly read in logs). */
+export function buildProgressLog(log: (s: string) => void): (p: BuildProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (p.elapsedMs - last >= 20_000) {
+      last = p.elapsedMs;
+      log(formatProgress(p));
+    }
+  };
 }

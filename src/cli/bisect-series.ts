@@ -12,7 +12,7 @@ import { buildInputsChanged, findMemo, readBuildDeps, readState, sha256File, wri
 import type { Decision } from '../../harness/bisect/verdict.js';
 import type { Profile } from '../model/profile.js';
 import { parseCommandArgs } from './options.js';
-import { judge, oracleFlags, oracleUsage, parseOracle, realRunOnce, type Oracle, type RunOnce } from './bisect-common.js';
+import { buildProgressLog, judge, oracleFlags, oracleUsage, parseOracle, realRunOnce, type Oracle, type RunOnce } from './bisect-common.js';
 import { progress } from './progress.js';
 
 export const bisectSeriesUsage = `usage: vfslab bisect-series SERIES [--tree PATH] [PREDICATE] [--runs N] SCENARIO...
@@ -71,6 +71,8 @@ export interface SeriesReport extends SeriesSearchResult {
 export async function seriesCore(series: Series, oracle: Oracle, stateFile: string, deps: SeriesDeps, log: (s: string) => void): Promise<SeriesReport> {
   const n = series.patches.length;
   const decisions = new Map<number, Decision>();
+  // Verdicts are shared within this search only (the model may change between runs).
+  const session = `${process.pid}.${Date.now()}`;
   const test = async (k: number): Promise<PrefixTest> => {
     const label = k === 0 ? 'prefix 0 (the base)' : `prefix ${k} (up to ${series.patches[k - 1]!.patch})`;
     log(`bisect-series: testing ${label}`);
@@ -106,7 +108,7 @@ export async function seriesCore(series: Series, oracle: Oracle, stateFile: stri
       throw e;
     }
     const sha = await sha256File(kernel.bzImage);
-    const fp = `${oracle.fingerprint} features ${JSON.stringify(prefixProfile(oracle.profile, series, k).features)}`;
+    const fp = `${oracle.fingerprint} session ${session} features ${JSON.stringify(prefixProfile(oracle.profile, series, k).features)}`;
     const memo = findMemo(state, sha, fp);
     let d: Decision;
     if (memo) {
@@ -154,7 +156,7 @@ export async function bisectSeriesCommand(argv: string[]): Promise<number> {
   const stateFile = path.join(buildRoot, seriesBuildName, 'bisect-state.json');
   const deps: SeriesDeps = {
     build: async (k) => {
-      const r = await buildKernel({ tree: values.tree, series: path.resolve(seriesFile), prefix: k, flavour: oracle.flavour, name: seriesBuildName, log, manifest: false });
+      const r = await buildKernel({ tree: values.tree, series: path.resolve(seriesFile), prefix: k, flavour: oracle.flavour, name: seriesBuildName, log, onProgress: buildProgressLog(log), manifest: false });
       return { bzImage: r.bzImage, key: r.record.key, reused: r.reused, srcDir: r.srcDir, objDir: r.objDir };
     },
     runOnce: realRunOnce(oracle, log),

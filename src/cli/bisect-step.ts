@@ -18,8 +18,9 @@ import {
   type LastBuild,
 } from '../../harness/bisect/identical.js';
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { parseCommandArgs } from './options.js';
-import { judge, oracleFlags, oracleUsage, parseOracle, realRunOnce, type Oracle, type RunOnce } from './bisect-common.js';
+import { buildProgressLog, judge, oracleFlags, oracleUsage, parseOracle, realRunOnce, type Oracle, type RunOnce } from './bisect-common.js';
 import { progress } from './progress.js';
 
 export const bisectStepUsage = `usage: vfslab bisect-step [--tree PATH] [PREDICATE] [--runs N] SCENARIO...
@@ -77,6 +78,18 @@ async function gitOut(tree: string, args: string[]): Promise<string | undefined>
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
+/** The running git bisect session's identity (BISECT_START's content and time), if one is running. */
+async function bisectSession(tree: string): Promise<string | undefined> {
+  const gitDir = await gitOut(tree, ['rev-parse', '--absolute-git-dir']);
+  if (!gitDir) return undefined;
+  const f = path.join(gitDir, 'BISECT_START');
+  try {
+    return `${(await stat(f)).mtimeMs} ${await readFile(f, 'utf8')}`.trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The step without exit-code mapping: testable with a fake tree and fake
  * build/run functions. Build failures surface as exceptions for the caller to map.
@@ -115,21 +128,23 @@ export async function stepCore(tree: string, oracle: Oracle, stateFile: string, 
     }
   }
   const sha = await sha256File(kernel.bzImage);
-  const memo = findMemo(state, sha, oracle.fingerprint);
+  // Verdicts are reused within one git bisect session only: the model may change between sessions.
+  const fp = `${oracle.fingerprint} session ${(head && (await bisectSession(tree))) ?? `${process.pid}.${Date.now()}`}`;
+  const memo = findMemo(state, sha, fp);
   if (memo) {
     log(`bisect: bzImage ${sha.slice(0, 12)} was judged at ${memo.revision || 'an earlier step'}: not booted again`);
     return { decision: { outcome: memo.outcome, counts: { runs: 0, pass: 0, fail: 0, invalid: 0 }, line: `${memo.line} (identical kernel, judged at ${memo.revision.slice(0, 12) || 'an earlier step'})` }, kernel: how, reusedFrom: memo.revision };
   }
   const decision = await judge(oracle, deps.runOnce, kernel.bzImage, oracle.profile, log);
   const fresh = await readState(stateFile); // a build above may have rewritten it
-  fresh.memos.push({ bzImageSha: sha, fingerprint: oracle.fingerprint, outcome: decision.outcome, line: decision.line, revision: head ?? '' });
+  fresh.memos.push({ bzImageSha: sha, fingerprint: fp, outcome: decision.outcome, line: decision.line, revision: head ?? '' });
   await writeState(stateFile, fresh);
   return { decision, kernel: how };
 }
 
 export function realBuild(name: string): StepDeps['build'] {
   return async (tree, flavour, log) => {
-    const r = await buildKernel({ tree, flavour, name, log, manifest: false });
+    const r = await buildKernel({ tree, flavour, name, log, onProgress: buildProgressLog(log), manifest: false });
     return { bzImage: r.bzImage, key: r.record.key, reused: r.reused, srcDir: r.srcDir, objDir: r.objDir };
   };
 }

@@ -44,7 +44,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (!out || inputs.length === 0) throw new InputError('vfslab merge', 'needs an output and at least one input', 'vfslab merge OUT.json IN.json...');
   checkOutputPaths({ json: out, junit: values.junit });
   const merged = mergeResults(inputs.map(readResults));
-  writeResults({ json: out, junit: values.junit }, merged, { scenarios: [], profile: { name: '', version: '', features: {} }, consoleText: '' });
+  writeResults({ json: out, junit: values.junit }, merged, { scenarios: [], profile: { name: '', version: '', features: {} }, consoles: {} });
   const t = emptyTally();
   for (const s of merged.scenarios) tally(t, s);
   console.log(`merged ${inputs.length} file(s), ${merged.scenarios.length} scenarios: ${tallyLine(t)}`);

@@ -14,6 +14,20 @@ import { toMarkdown } from '../report/markdown.js';
 import { reproducerScript } from '../report/reproducer-script.js';
 import type { RunResults } from '../report/types.js';
 
+export interface ReportContext {
+  /** The scenario behind each record, same order. */
+  scenarios: readonly Scenario[];
+  profile: Profile;
+  /** Console text per guest ('' when one run had one guest). */
+  consoles: Record<string, string>;
+}
+
+/** What the kernel printed while the scenarios ran: the console after VFSLAB-READY. */
+function afterReady(text: string): string {
+  const lines = text.split('\n');
+  return lines.slice(lines.findIndex((l) => l.includes('VFSLAB-READY')) + 1).join('\n').trim();
+}
+
 export interface OutputPaths {
   json?: string;
   junit?: string;
@@ -51,21 +65,18 @@ function writeWhole(file: string, text: string | Buffer, mode?: number): void {
 export function writeResults(
   o: OutputPaths,
   results: RunResults,
-  ctx: { scenarios: readonly Scenario[]; profile: Profile; consoleText: string },
+  ctx: ReportContext,
 ): void {
   if (o.json) writeWhole(o.json, JSON.stringify(results, null, 1) + '\n');
   if (o.junit) writeWhole(o.junit, toJUnit(results));
   if (o.report) writeReport(o.report, results, ctx);
 }
 
-function writeReport(dir: string, r: RunResults, ctx: { scenarios: readonly Scenario[]; profile: Profile; consoleText: string }): void {
+function writeReport(dir: string, r: RunResults, ctx: ReportContext): void {
   mkdirSync(dir, { recursive: true });
   writeWhole(path.join(dir, 'metadata.json'), JSON.stringify(r.metadata, null, 1) + '\n');
   writeWhole(path.join(dir, 'summary.md'), toMarkdown(r));
   writeWhole(path.join(dir, 'index.html'), indexPage(r));
-  const afterReady = ctx.consoleText.split('\n');
-  const ready = afterReady.findIndex((l) => l.includes('VFSLAB-READY'));
-  const excerpt = afterReady.slice(ready + 1).join('\n').trim();
   r.scenarios.forEach((s, i) => {
     if (s.verdict.kind !== 'diverged' && s.verdict.kind !== 'infra') return;
     const sc = ctx.scenarios[i]!;
@@ -73,8 +84,14 @@ function writeReport(dir: string, r: RunResults, ctx: { scenarios: readonly Scen
     const reproFile = `${base}.repro.c`;
     const scriptFile = `${base}.reproducer.sh`;
     writeWhole(path.join(dir, reproFile), generateRepro(sc));
-    writeWhole(path.join(dir, scriptFile), reproducerScript(r.metadata[0]?.guest.qemuArgv ?? [], reproFile), 0o755);
+    writeWhole(path.join(dir, scriptFile), reproducerScript(guestOf(r, s.guest)?.guest.qemuArgv ?? [], reproFile), 0o755);
+    const excerpt = afterReady(ctx.consoles[s.guest ?? ''] ?? '');
     const text = existsSync(sc.file) ? readFileSync(sc.file, 'utf8') : '';
     writeWhole(path.join(dir, pageName(s)), scenarioPage(s, { text, prediction: predict(sc, ctx.profile), consoleExcerpt: excerpt, reproFile, scriptFile }));
   });
+}
+
+/** The metadata of the guest a scenario ran on (a --matrix run has several). */
+function guestOf(r: RunResults, guest: string | undefined) {
+  return r.metadata.find((m) => guest === undefined || `${m.guest.pmem}/${m.guest.fs}/dax=${m.guest.dax}` === guest) ?? r.metadata[0];
 }

@@ -1,7 +1,7 @@
 // vfslab run: scenarios on one guest, checked against the kernel's profile.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
+import { DAX_MODES, FS_TYPES, PMEM_BACKENDS, type DaxMode, type FsType, type PmemBackend } from '../../harness/qemu/args.js';
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
 import { repoRoot } from '../../harness/paths.js';
 import { InputError } from '../../harness/errors.js';
@@ -20,6 +20,7 @@ export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel sto
                   [--pmem nvdimm|memmap|virtio] [--fs ext4|xfs] [--dax always|inode|never]
                   [--accel auto|kvm|tcg] [--settle-ms N] [--batch N] [--keep]
                   [--traces DIR] [--json FILE] [--junit FILE] [--report DIR] [--shard K/N]
+                  [--matrix]
 
 Boots one guest, runs every scenario (default: tests/scenarios) in batches
 through the guest's runner, checks each trace against the reference model for
@@ -30,13 +31,16 @@ the kernel's profile, and prints TAP. Exit 0 all passed (skips allowed),
 --report DIR writes an HTML report (index.html, one page per failing scenario
 with its C reproducer and reproducer.sh), summary.md and metadata.json.
 --shard K/N runs the K-th of N deterministic parts of the scenario set.
+--matrix runs the set on one guest per combination of --pmem, --fs and --dax
+(each a comma-separated list; all values by default: 18 guests).
 
 examples:
   vfslab run
   vfslab run tests/scenarios/lease --fs xfs
   vfslab run my.scenario --kernel ~/linux/arch/x86/boot/bzImage --profile stock
   vfslab run --shard 2/4 --json shard2.json --junit shard2.xml
-  vfslab run --report report/ && xdg-open report/index.html`;
+  vfslab run --report report/ && xdg-open report/index.html
+  vfslab run tests/scenarios/mmap --matrix --dax always,never`;
 
 const flags = {
   kernel: { type: 'string' },
@@ -53,6 +57,7 @@ const flags = {
   junit: { type: 'string' },
   report: { type: 'string' },
   shard: { type: 'string' },
+  matrix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,11 +73,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(runUsage);
     return 0;
   }
-  const pmem = oneOf('--pmem', values.pmem, PMEM_BACKENDS, 'nvdimm');
-  const fs = oneOf('--fs', values.fs, FS_TYPES, 'ext4');
-  const dax = oneOf('--dax', values.dax, DAX_MODES, 'always');
+  const matrix = values.matrix ?? false;
+  const configs = guestConfigs(values, matrix);
   const accel = oneOf('--accel', values.accel, ACCEL_REQUESTS, 'auto');
-  const settleMs = positiveInt('--settle-ms', values['settle-ms']);
+  // 200 ms: under load a quick step reported blocked reorders the trace; the cost is per blocked step only.
+  const settleMs = positiveInt('--settle-ms', values['settle-ms']) ?? 200;
   const batchSize = positiveInt('--batch', values.batch);
   const kernel = values.kernel ?? 'stock';
   // Everything the user gave is checked before anything boots.
@@ -87,57 +92,81 @@ export async function runCommand(argv: string[]): Promise<number> {
   const profile = await resolveProfile(kernel, values.profile);
   const labels = files.map((f) => path.relative(process.cwd(), f));
   const log = progress();
-  const startedAt = new Date();
   const tracesDir = values.traces;
   if (tracesDir) mkdirSync(tracesDir, { recursive: true });
 
   console.log('TAP version 14');
-  console.log(`1..${scenarios.length}`);
   const t = emptyTally();
-  const pending = new Map<number, string>();
-  let next = 0;
-  // Results arrive per batch; print in scenario order.
-  const outcome = await runScenarios({
-    scenarios,
-    kernel,
-    profile,
-    pmem,
-    fs,
-    dax,
-    accel,
-    settleMs,
-    batchSize,
-    keepOnFailure: values.keep ?? false,
-    log,
-    onResult: (r, i) => {
-      tally(t, r);
-      if (tracesDir && r.observations.length) saveTrace(tracesDir, r);
-      pending.set(i, tapLine(r, i + 1, labels[i]!));
-      while (pending.has(next)) {
-        console.log(pending.get(next));
-        pending.delete(next++);
-      }
-    },
-  });
-  for (const o of outcome.oopses) {
-    console.log(`not ok ${scenarios.length + 1} - kernel ${o.rule} on the console (line ${o.line})`);
-    console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
+  const results: RunResults = { version: RESULTS_VERSION, metadata: [], scenarios: [] };
+  const consoles: Record<string, string> = {};
+  let oopses = 0;
+  let n = 0;
+  for (const g of configs) {
+    const where = `${g.pmem}/${g.fs}/dax=${g.dax}`;
+    const prefix = matrix ? `[${where}] ` : '';
+    if (matrix) log(`run: guest ${where}`);
+    const startedAt = new Date();
+    const base = n;
+    const pending = new Map<number, string>();
+    let next = 0;
+    // Results arrive per batch; print in scenario order.
+    const outcome = await runScenarios({
+      scenarios,
+      kernel,
+      profile,
+      ...g,
+      accel,
+      settleMs,
+      batchSize,
+      keepOnFailure: values.keep ?? false,
+      log,
+      onResult: (r, i) => {
+        tally(t, r);
+        if (tracesDir && r.observations.length) saveTrace(tracesDir, r, matrix ? where : undefined);
+        pending.set(i, tapLine(r, base + i + 1, prefix + labels[i]!));
+        while (pending.has(next)) {
+          console.log(pending.get(next));
+          pending.delete(next++);
+        }
+      },
+    });
+    n += scenarios.length;
+    for (const o of outcome.oopses) {
+      oopses++;
+      console.log(`not ok ${++n} - ${prefix}kernel ${o.rule} on the console (line ${o.line})`);
+      console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
+    }
+    results.metadata.push(await runMetadata({ startedAt, kernel, profile, guest: g, outcome, shard }));
+    results.scenarios.push(
+      ...outcome.results.map((r, i) => ({ file: labels[i]!, name: r.scenario.name, ...(matrix ? { guest: where } : {}), verdict: r.verdict, ms: r.ms, observations: r.observations })),
+    );
+    consoles[matrix ? where : ''] = outcome.guest?.consoleText ?? '';
+    console.log(`# profile ${profile.name} ${profile.version}; guest ${where}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
   }
-  const metadata = await runMetadata({ startedAt, kernel, profile, guest: { pmem, fs, dax }, outcome, shard });
-  const results: RunResults = {
-    version: RESULTS_VERSION,
-    metadata: [metadata],
-    scenarios: outcome.results.map((r, i) => ({ file: labels[i]!, name: r.scenario.name, verdict: r.verdict, ms: r.ms, observations: r.observations })),
-  };
-  writeResults(outputs, results, { scenarios, profile, consoleText: outcome.guest?.consoleText ?? '' });
+  console.log(`1..${n}`);
+  writeResults(outputs, results, { scenarios: configs.flatMap(() => scenarios), profile, consoles });
   if (outputs.report) log(`run: report in ${path.join(outputs.report, 'index.html')}`);
-  console.log(`# profile ${profile.name} ${profile.version}; guest ${pmem}/${fs}/dax=${dax}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
   console.log(`# ${tallyLine(t)}`);
-  if (t.diverged > 0 || outcome.oopses.length > 0) return 1;
+  if (t.diverged > 0 || oopses > 0) return 1;
   if (t.infra > 0) return 3;
   return 0;
 }
 
-function saveTrace(dir: string, r: ScenarioResult): void {
-  writeFileSync(path.join(dir, `${r.scenario.name}.jsonl`), r.observations.map((o) => JSON.stringify(o)).join('\n') + '\n');
+type GuestConfig = { pmem: PmemBackend; fs: FsType; dax: DaxMode };
+
+/** One guest, or with --matrix every combination of the (comma-separated) values given, all by default. */
+function guestConfigs(v: { pmem?: string; fs?: string; dax?: string }, matrix: boolean): GuestConfig[] {
+  const list = <T extends string>(flag: string, value: string | undefined, valid: readonly T[], dflt: T): T[] => {
+    if (!matrix) return [oneOf(flag, value, valid, dflt)];
+    return value === undefined ? [...valid] : value.split(',').map((x) => oneOf(flag, x, valid, dflt));
+  };
+  const out: GuestConfig[] = [];
+  for (const pmem of list('--pmem', v.pmem, PMEM_BACKENDS.filter((b) => b !== 'none'), 'nvdimm'))
+    for (const fs of list('--fs', v.fs, FS_TYPES, 'ext4')) for (const dax of list('--dax', v.dax, DAX_MODES, 'always')) out.push({ pmem, fs, dax });
+  return out;
+}
+
+function saveTrace(dir: string, r: ScenarioResult, guest?: string): void {
+  const name = guest ? `${r.scenario.name}@${guest.replace(/[/=]/g, '-')}` : r.scenario.name;
+  writeFileSync(path.join(dir, `${name}.jsonl`), r.observations.map((o) => JSON.stringify(o)).join('\n') + '\n');
 }

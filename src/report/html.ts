@@ -17,7 +17,7 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;text-align:left}
 th{background:#f2f2f2}pre,code{font:12.5px/1.4 ui-monospace,monospace}pre{background:#f7f7f7;padding:.7em;overflow-x:auto;border:1px solid #e3e3e3}
 .pass{color:#116b2b}.diverged,.infra{color:#b00020;font-weight:600}.skip{color:#777}
-tr.div td{background:#ffe3e6}.line.div{background:#ffe3e6;display:block}.muted{color:#777}
+tr.div td{background:#ffe3e6}.line{display:block}.line.div{background:#ffe3e6}.muted{color:#777}
 .kv td:first-child{white-space:nowrap;font-weight:600;width:12em}`;
 
 function page(title: string, body: string): string {
@@ -25,7 +25,7 @@ function page(title: string, body: string): string {
 }
 
 const cls = (k: string): string => (k === 'pass' ? 'pass' : k === 'diverged' || k === 'infra' ? k : 'skip');
-export const pageName = (s: ScenarioRecord): string => `${s.name.replace(/[^A-Za-z0-9._-]/g, '_')}.html`;
+export const pageName = (s: ScenarioRecord): string => `${`${s.name}${s.guest ? `@${s.guest}` : ''}`.replace(/[^A-Za-z0-9._@-]/g, '_')}.html`;
 
 export function indexPage(r: RunResults): string {
   const meta = r.metadata
@@ -37,7 +37,8 @@ export function indexPage(r: RunResults): string {
   const rows = r.scenarios
     .map((s) => {
       const failing = s.verdict.kind === 'diverged' || s.verdict.kind === 'infra';
-      const name = failing ? `<a href="${pageName(s)}">${htmlEscape(s.name)}</a>` : htmlEscape(s.name);
+      const label = s.guest ? `${s.name} [${s.guest}]` : s.name;
+      const name = failing ? `<a href="${pageName(s)}">${htmlEscape(label)}</a>` : htmlEscape(label);
       const why = 'reason' in s.verdict ? htmlEscape(s.verdict.reason) : s.verdict.kind === 'diverged' ? htmlEscape(`line ${s.verdict.divergence.step?.line ?? '?'}: ${s.verdict.divergence.seen}`) : '';
       return `<tr><td>${name}</td><td class="muted">${htmlEscape(s.file)}</td><td class="${cls(s.verdict.kind)}">${s.verdict.kind}</td><td>${s.ms.toFixed(0)} ms</td><td>${why}</td></tr>`;
     })
@@ -82,7 +83,7 @@ export function scenarioPage(s: ScenarioRecord, extra: { text: string; predictio
   const src = extra.text
     .split('\n')
     .map((l, i) => `<span class="line${i + 1 === divLine ? ' div' : ''}">${String(i + 1).padStart(3)}  ${htmlEscape(l)}</span>`)
-    .join('\n');
+    .join('');
   const seenBySeq = new Map<number, string[]>();
   for (const o of s.observations) if ('seq' in o && typeof o.seq === 'number' && o.kind !== 'process') (seenBySeq.get(o.seq) ?? seenBySeq.set(o.seq, []).get(o.seq)!).push(observationText(o));
   const steps = extra.prediction.steps

@@ -26,7 +26,7 @@ export function toJUnit(r: RunResults, suiteName = 'vfslab'): string {
   out.push(`    <properties><property name="guest" value="${xmlEscape(where)}"/></properties>`);
   for (const s of r.scenarios) {
     const v = s.verdict;
-    const head = `    <testcase classname="${xmlEscape(s.file.replace(/\/[^/]*$/, '').replace(/\//g, '.'))}" name="${xmlEscape(s.name)}" file="${xmlEscape(s.file)}" time="${seconds(s.ms)}"`;
+    const head = `    <testcase classname="${xmlEscape(s.file.replace(/\/[^/]*$/, '').replace(/\//g, '.'))}" name="${xmlEscape(s.guest ? `${s.name} [${s.guest}]` : s.name)}" file="${xmlEscape(s.file)}" time="${seconds(s.ms)}"`;
     if (v.kind === 'pass') out.push(`${head}/>`);
     else if (v.kind === 'not-applicable' || v.kind === 'not-modelled') out.push(`${head}><skipped message="${xmlEscape(`${v.kind}: ${v.reason}`)}"/></testcase>`);
     else {

@@ -22,6 +22,8 @@ export interface ScenarioRecord {
   /** Path relative to the repository (or as given). */
   file: string;
   name: string;
+  /** pmem/fs/dax of the guest, when one run covered several (--matrix). */
+  guest?: string;
   verdict: Verdict;
   ms: number;
   observations: Observation[];

@@ -73,7 +73,8 @@ t.test('flaky rule: bad needs several failing runs, good none and enough valid o
   t.equal(decide([R('pass'), R('pass'), R('pass'), R('invalid'), R('invalid')], rule)?.outcome, 'good', 'enough valid runs');
   t.equal(decide([R('pass'), R('pass'), R('invalid'), R('invalid'), R('invalid')], rule)?.outcome, 'skip', 'too few valid runs');
   t.equal(decide([R('fail'), R('pass'), R('pass'), R('pass'), R('pass')], rule)?.outcome, 'skip', 'one failure among passes: flaky, undecided');
-  const early = decide([R('fail'), R('invalid'), R('invalid'), R('invalid')], rule);
+  t.equal(decide([R('fail'), R('invalid'), R('invalid'), R('invalid')], rule), undefined, 'bad still reachable with one run left');
+  const early = decide([R('fail'), R('pass'), R('pass')], makeRule(4, 3));
   t.equal(early?.outcome, 'skip', 'stops once neither bad nor good can be reached');
-  t.equal(early?.counts.runs, 4);
+  t.equal(early?.counts.runs, 3);
 });

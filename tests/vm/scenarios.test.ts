@@ -13,15 +13,21 @@ const files = collectScenarioFiles([path.join(repoRoot, 'tests/scenarios')]);
 const scenarios = loadScenarios(files);
 const profile = await resolveProfile('stock', undefined);
 
+// Every backend, both filesystems and every mount mode appear at least once;
+// `vfslab run --matrix` covers all 18 combinations.
 const guests: { pmem: PmemBackend; fs: FsType; dax: DaxMode }[] = [
   { pmem: 'nvdimm', fs: 'ext4', dax: 'always' },
   { pmem: 'virtio', fs: 'xfs', dax: 'always' },
+  { pmem: 'memmap', fs: 'xfs', dax: 'inode' },
+  { pmem: 'nvdimm', fs: 'ext4', dax: 'never' },
 ];
+// A generous settle time: on a loaded host a quick step must not be reported blocked.
+const settleMs = 300;
 
 // Top-level assertions, one per scenario and guest, so each counts in the summary.
 for (const g of guests) {
   const where = `${g.pmem}/${g.fs}/dax=${g.dax}`;
-  const outcome = await runScenarios({ scenarios, kernel: 'stock', profile, ...g });
+  const outcome = await runScenarios({ scenarios, kernel: 'stock', profile, settleMs, ...g });
   t.equal(outcome.results.length, scenarios.length, `${where}: every scenario has a verdict`);
   outcome.results.forEach((r, i) => {
     const name = `${where} ${path.relative(repoRoot, files[i]!)}`;
