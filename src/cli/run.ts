@@ -10,7 +10,7 @@ import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios, type ScenarioResult } from './run-scenarios.js';
 import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
-import { progress } from './progress.js';
+import { progress, ticker } from './progress.js';
 import { inShard, parseShard } from './shard.js';
 import { checkOutputPaths, writeResults } from './results-files.js';
 import { runMetadata } from './run-metadata.js';
@@ -97,6 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   console.log('TAP version 14');
   const t = emptyTally();
+  const live = ticker(scenarios.length * configs.length);
   const results: RunResults = { version: RESULTS_VERSION, metadata: [], scenarios: [] };
   const consoles: Record<string, string> = {};
   let oopses = 0;
@@ -124,10 +125,12 @@ export async function runCommand(argv: string[]): Promise<number> {
         tally(t, r);
         if (tracesDir && r.observations.length) saveTrace(tracesDir, r, matrix ? where : undefined);
         pending.set(i, tapLine(r, base + i + 1, prefix + labels[i]!));
+        live.clear();
         while (pending.has(next)) {
           console.log(pending.get(next));
           pending.delete(next++);
         }
+        live.tick(prefix + labels[i]!, r.verdict.kind === 'diverged' || r.verdict.kind === 'infra');
       },
     });
     n += scenarios.length;
@@ -143,6 +146,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     consoles[matrix ? where : ''] = outcome.guest?.consoleText ?? '';
     console.log(`# profile ${profile.name} ${profile.version}; guest ${where}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
   }
+  live.end();
   console.log(`1..${n}`);
   writeResults(outputs, results, { scenarios: configs.flatMap(() => scenarios), profile, consoles });
   if (outputs.report) log(`run: report in ${path.join(outputs.report, 'index.html')}`);
