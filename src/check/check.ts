@@ -14,7 +14,7 @@ import { initialState } from '../model/init.js';
 import { missingFeatures, type Profile } from '../model/profile.js';
 import { withOptions, type ModelOptions } from '../model/options.js';
 import { Unmodelled } from '../model/unmodelled.js';
-import { describeResult, describeState, stateKey } from '../model/describe.js';
+import { describeResult, describeState, dedupStates } from '../model/describe.js';
 import { errnoName, signalName } from '../scenario/flags.js';
 import { stepText } from '../scenario/print.js';
 import { mismatch, type TraceEnv } from './match.js';
@@ -35,16 +35,7 @@ class Diverged extends Error {
 
 const stepRef = (st: Step) => ({ id: st.id, line: st.line, text: stepText(st) });
 
-function dedup(states: KState[]): KState[] {
-  if (states.length < 2) return states;
-  const seen = new Set<string>();
-  return states.filter((s) => {
-    const k = stateKey(s);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
+const dedup = dedupStates;
 
 function seenDone(o: StepDone): string {
   const extra: string[] = [];

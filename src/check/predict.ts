@@ -10,7 +10,7 @@ import { initialState } from '../model/init.js';
 import { missingFeatures, type Profile } from '../model/profile.js';
 import { withOptions, type ModelOptions } from '../model/options.js';
 import { Unmodelled } from '../model/unmodelled.js';
-import { describeResult, stateKey } from '../model/describe.js';
+import { describeResult, dedupStates } from '../model/describe.js';
 import { signalName } from '../scenario/flags.js';
 import { stepText } from '../scenario/print.js';
 
@@ -36,15 +36,7 @@ export interface Prediction {
   unmodelled: { id: number; line: number; text: string; reason: string } | null;
 }
 
-function dedup(states: KState[]): KState[] {
-  const seen = new Set<string>();
-  return states.filter((s) => {
-    const k = stateKey(s);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
+const dedup = dedupStates;
 
 export function predict(sc: Scenario, profile: Profile, model?: Partial<ModelOptions>): Prediction {
   const pred: Prediction = { scenario: sc.name, profile: profile.name, notApplicable: null, steps: [], unmodelled: null };

@@ -58,3 +58,15 @@ export function describeState(s: KState): string[] {
   lines.push(`clock >= ${s.clock}ms, fs.lease-break-time=${s.sysctl.leaseBreakTime}`);
   return lines;
 }
+
+/** The distinct states of a set (by stateKey): hidden steps often reach one state twice. */
+export function dedupStates<T extends KState>(states: T[]): T[] {
+  if (states.length < 2) return states;
+  const seen = new Set<string>();
+  return states.filter((s) => {
+    const k = stateKey(s);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
