@@ -3,12 +3,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup probes images vm-test test unit-test typecheck bench clean
+.PHONY: help setup probes images kernel vm-test test unit-test typecheck bench clean
 
 help:
 	@echo "make setup     Debian + npm packages, pinned stock kernel, guest image (idempotent)"
 	@echo "make vm-test   boot the guest and run the VM suite (TAP)"
 	@echo "make test      typecheck, unit tests and VM tests; ends with 'N passed, N failed'"
+	@echo "make kernel    build the patched kernel (linux-source-6.1 + guest/patches), cached"
 	@echo "make bench     boot-stage and SSH latency figures into bench/"
 
 setup:
@@ -18,6 +19,9 @@ probes:
 	@$(MAKE) -s -C guest/probes
 
 images: setup
+
+kernel: setup
+	@nice -n 10 bin/vfslab kernel build
 
 typecheck: setup
 	@npx tsc --noEmit -p .
