@@ -57,9 +57,10 @@ try {
     const detail = 'detail' in e && typeof e.detail === 'function' ? (e.detail as () => string)() : e.message;
     console.error(`vfslab: ${detail}`);
     process.exitCode = setupKinds.has(e.kind) ? 2 : 3;
-  } else if (e instanceof Error && 'exitCode' in e && (e as { exitCode: unknown }).exitCode === 2) {
+  } else if (e instanceof Error && 'exitCode' in e && typeof (e as { exitCode: unknown }).exitCode === 'number') {
+    // Errors of set-up, image and results code carry their own exit code.
     console.error(`vfslab: ${e.message}`);
-    process.exitCode = 2;
+    process.exitCode = (e as unknown as { exitCode: number }).exitCode;
   } else {
     console.error('vfslab: internal error (a vfslab bug, please report):', e);
     process.exitCode = 70;

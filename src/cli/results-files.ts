@@ -48,7 +48,10 @@ export function checkOutputPaths(o: OutputPaths): void {
   }
 }
 
-export class ResultsWriteError extends Error {}
+export class ResultsWriteError extends Error {
+  /** Infrastructure, not a kernel divergence. */
+  readonly exitCode = 3;
+}
 
 /** Writes through a temp name: a full disk never leaves a truncated file under the real name. */
 function writeWhole(file: string, text: string | Buffer, mode?: number): void {

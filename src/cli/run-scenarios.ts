@@ -29,6 +29,8 @@ export interface RunRequest {
   /** Scenarios per runner invocation: a runner crash costs at most one batch. */
   batchSize?: number;
   keepOnFailure?: boolean;
+  /** Prepare pmem in the guest instead of from a per-kernel template (a kernel booted once, e.g. by bisect). */
+  noTemplate?: boolean;
   log?: (line: string) => void;
   /** Called as each scenario's verdict is known (for live TAP output). */
   onResult?: (r: ScenarioResult, index: number) => void;
@@ -80,9 +82,11 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     fs: req.fs,
     dax: req.dax,
     keepOnFailure: req.keepOnFailure,
+    noTemplate: req.noTemplate,
     log,
   });
   const bootMs = guest.stages.find((s) => s.name === 'ssh-ready')?.ms ?? 0;
+  log(`guest ready in ${(bootMs / 1000).toFixed(2)} s (${guest.accel.accel}, ssh port ${guest.sshPort}, console ${guest.consoleLogPath})`);
   try {
     const size = req.batchSize ?? 25;
     for (let b = 0; b < runnable.length; b += size) {
