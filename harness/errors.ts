@@ -69,15 +69,18 @@ function withTail(message: string, consoleTail: string): string {
 
 /** The guest never became ready (no VFSLAB-READY, or never answered SSH) before the deadline. */
 export class BootError extends VfslabError {
+  /** What QEMU said of a guest that was still running (status, registers), asked before the kill. */
+  diagnosis?: string;
   constructor(
     readonly reason: string,
     readonly consoleTail: string,
   ) {
     super('boot', `guest did not become ready: ${reason}; see the console log`);
   }
-  /** The one-line message plus the last console lines, for humans. */
+  /** The one-line message plus the last console lines (and the diagnosis), for humans. */
   detail(): string {
-    return withTail(this.message, this.consoleTail);
+    const d = withTail(this.message, this.consoleTail);
+    return this.diagnosis ? `${d}\n--- QEMU before the kill ---\n${this.diagnosis.trimEnd()}` : d;
   }
 }
 

@@ -17,6 +17,7 @@ import type { ClientChannel } from 'ssh2';
 import { SshConnection, type ExecOptions, type ExecResult } from './ssh/connection.js';
 import { generateClientKey, hostKeyFromMarker, type ClientKey, type HostKey } from './ssh/keys.js';
 import { WorkDir } from './workdir.js';
+import { qmpHumanCommands } from './qemu/qmp.js';
 
 export interface GuestBootOptions {
   kernel: string;
@@ -48,6 +49,8 @@ export interface GuestBootOptions {
   onStage?: (stage: BootStage) => void;
   /** Called once QEMU runs: its pid and the work dir. */
   onSpawn?: (info: { pid: number; workDir: string }) => void;
+  /** Test seam: QEMU arguments appended verbatim (e.g. -S: a guest that never runs). */
+  extraQemuArgs?: readonly string[];
   /** Test seam: where SSH forward ports come from (default: a free one). */
   pickPort?: () => Promise<number>;
 }
@@ -114,6 +117,8 @@ export class Guest {
       return guest;
     } catch (err) {
       guest.failed = true;
+      // A guest that is still running but never got ready is hung: ask QEMU what the CPU is doing first.
+      if (err instanceof BootError && guest.running) err.diagnosis = await guest.diagnose();
       await guest.teardown(true);
       if (err instanceof VfslabError && guest.dir.keep) err.message += ` (work dir kept: ${guest.dir.path})`;
       throw err;
@@ -134,6 +139,16 @@ export class Guest {
   }
   get running(): boolean {
     return this.qemu?.running ?? false;
+  }
+
+  /** QEMU's view of the guest (run state, registers), or why it could not be had. */
+  async diagnose(): Promise<string> {
+    try {
+      const [status, regs] = await qmpHumanCommands(this.dir.file('qmp.sock'), ['info status', 'info registers'], 3000);
+      return `${status}${regs}`;
+    } catch (e) {
+      return `(no diagnosis: ${(e as Error).message})`;
+    }
   }
 
   consoleText(): string {
@@ -186,6 +201,8 @@ export class Guest {
           authorizedKeyB64: this.key.authorizedKeyB64,
           prepared: o.pmemTemplate !== undefined,
           extraCmdline: o.extraCmdline,
+          qmpSocket: this.dir.file('qmp.sock'),
+          extraQemuArgs: o.extraQemuArgs,
         });
         fs.writeFileSync(this.dir.file('qemu.argv.json'), JSON.stringify(argv, null, 1) + '\n');
         await this.spawn(argv);

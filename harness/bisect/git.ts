@@ -1,7 +1,7 @@
 // Driving `git bisect` in a user's tree: start, run a step command, reset, and
 // leave the tree as it was found (HEAD, branch, working tree), even when the
 // run is interrupted. The tree must be clean and not already bisecting.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, execaSync } from 'execa';
 import { InputError } from '../errors.js';
@@ -50,7 +50,7 @@ export function restoreTree(tree: string, state: TreeState): void {
   const run = (args: string[]): void => {
     execaSync('git', ['-C', tree, ...args], { reject: false, stdio: 'ignore' });
   };
-  run(['bisect', 'reset', '--quiet']);
+  run(['bisect', 'reset']);
   const now = execaSync('git', ['-C', tree, 'rev-parse', 'HEAD'], { reject: false }).stdout.trim();
   const sym = execaSync('git', ['-C', tree, 'symbolic-ref', '-q', 'HEAD'], { reject: false });
   const onBranch = sym.exitCode === 0 ? sym.stdout.trim() : undefined;
@@ -92,11 +92,18 @@ export function parseFirstBad(output: string): string | undefined {
  */
 export async function runGitBisect(o: BisectRunOptions): Promise<BisectRunResult> {
   const state = await treeState(o.tree);
-  const unregister = onCleanup(() => restoreTree(o.tree, state));
+  let group: number | undefined;
+  // On a signal: stop the steps first (their own handlers kill QEMU), then put the tree back.
+  const unregister = onCleanup(() => {
+    if (group !== undefined) stopGroup(group);
+    restoreTree(o.tree, state);
+  });
   try {
     await git(o.tree, ['bisect', 'start', o.bad, o.good]);
     let out = '';
-    const proc = execa('git', ['-C', o.tree, 'bisect', 'run', ...o.step], { reject: false, all: true, buffer: false, cwd: o.tree });
+    // Own process group, so that a SIGTERM to us (not only a terminal's Ctrl-C) reaches every step.
+    const proc = execa('git', ['-C', o.tree, 'bisect', 'run', ...o.step], { reject: false, all: true, buffer: false, cwd: o.tree, detached: true });
+    group = proc.pid;
     proc.all?.on('data', (d: Buffer) => {
       const s = d.toString('utf8');
       out += s;
@@ -104,6 +111,7 @@ export async function runGitBisect(o: BisectRunOptions): Promise<BisectRunResult
       o.onOutput?.(s);
     });
     const r = await proc;
+    group = undefined;
     const log = (await execa('git', ['-C', o.tree, 'bisect', 'log'], { reject: false })).stdout;
     const firstBad = parseFirstBad(out);
     let summary = '';
@@ -112,5 +120,37 @@ export async function runGitBisect(o: BisectRunOptions): Promise<BisectRunResult
   } finally {
     unregister();
     restoreTree(o.tree, state);
+  }
+}
+
+/** SIGTERM to a process group, then up to 10 s for it to go (synchronous: runs from exit handlers). */
+export function stopGroup(pgid: number): void {
+  // kill(-pgid, 0) also succeeds for zombies, which nobody reaps while an exit handler runs: read /proc.
+  const alive = (): boolean => {
+    for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(pgrp) === pgid && state !== 'Z') return true;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return false;
+  };
+  if (!alive()) return;
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 10_000 && alive(); waited += 100) Atomics.wait(tick, 0, 0, 100);
+  if (alive()) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
 }

@@ -67,7 +67,7 @@ export async function searchSeries(n: number, test: (k: number) => Promise<Prefi
     baseOutcome: base,
     tested,
     builds: builds(),
-    problem: `prefixes ${lo + 1}..${hi - 1} could not be tested; the first changing patch is one of ${lo + 1}..${hi}`,
+    problem: `prefix(es) ${[...results].filter(([k, o]) => k > lo && k <= hi && o === 'skip').map(([k]) => k).sort((a, b) => a - b).join(', ')} could not be tested; the first changing patch is one of ${lo + 1}..${hi}`,
   };
 }
 

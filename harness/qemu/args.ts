@@ -39,6 +39,10 @@ export interface QemuConfig {
   /** The backing file is a copy of a pmem template: init skips ndctl and mkfs (vfslab.prepared=1). */
   prepared?: boolean;
   extraCmdline?: readonly string[];
+  /** A QMP socket, so a guest that hangs can be asked for its registers before it is killed. */
+  qmpSocket?: string;
+  /** Appended verbatim (a test seam, e.g. -S to start with the CPU stopped). */
+  extraQemuArgs?: readonly string[];
 }
 
 function pmemMiB(cfg: QemuConfig): number {
@@ -139,6 +143,7 @@ export function buildQemuArgv(cfg: QemuConfig): string[] {
     '-serial',
     `file:${cfg.consoleLog}`,
   ];
+  if (cfg.qmpSocket) argv.push('-qmp', `unix:${cfg.qmpSocket.replaceAll(',', ',,')},server=on,wait=off`);
   if (filePmem) {
     const pmem = pmemMiB(cfg);
     // QemuOpts values escape ',' as ',,'; the path is otherwise split there.
@@ -165,6 +170,7 @@ export function buildQemuArgv(cfg: QemuConfig): string[] {
     cfg.initrd,
     '-append',
     cmdline,
+    ...(cfg.extraQemuArgs ?? []),
   );
   return argv;
 }

@@ -94,3 +94,9 @@ t.test('bad input is an InputError naming the flag and the valid values', async 
     t.equal((err as InputError).exitCode, 2);
   }
 });
+
+t.test('a QMP socket for diagnosing a hung guest, and the extra-arguments seam', async (t) => {
+  const argv = buildQemuArgv({ ...base, qmpSocket: '/tmp/w,x/qmp.sock', extraQemuArgs: ['-S'] });
+  t.equal(argv[argv.indexOf('-qmp') + 1], 'unix:/tmp/w,,x/qmp.sock,server=on,wait=off', 'commas escaped, never waits for a client');
+  t.equal(argv.at(-1), '-S');
+});
