@@ -32,6 +32,8 @@ export interface RunRequest {
   /** Prepare pmem in the guest instead of from a per-kernel template (a kernel booted once, e.g. by bisect). */
   noTemplate?: boolean;
   log?: (line: string) => void;
+  /** Test seam: kill the guest's runner 1 s into batch N (0-based), as a crash would. */
+  killRunnerInBatch?: number;
   /** Called as each scenario's verdict is known (for live TAP output). */
   onResult?: (r: ScenarioResult, index: number) => void;
 }
@@ -68,6 +70,7 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     req.onResult?.(r, i);
   };
   const runnable: number[] = [];
+  let batchNo = 0;
   req.scenarios.forEach((sc, i) => {
     const why = notApplicable(sc, req.profile, facts);
     if (why) deliver(i, { scenario: sc, verdict: { kind: 'not-applicable', scenario: sc.name, reason: why }, observations: [], ms: 0 });
@@ -75,37 +78,56 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   });
   if (runnable.length === 0) return { results: results as ScenarioResult[], oopses: [], consoleLog: '', bootMs: 0 };
 
-  const { guest } = await launchGuest({
-    kernel: req.kernel,
-    accel: req.accel,
-    pmem: req.pmem,
-    fs: req.fs,
-    dax: req.dax,
-    keepOnFailure: req.keepOnFailure,
-    noTemplate: req.noTemplate,
-    log,
-  });
+  const boot = async () =>
+    (
+      await launchGuest({
+        kernel: req.kernel,
+        accel: req.accel,
+        pmem: req.pmem,
+        fs: req.fs,
+        dax: req.dax,
+        keepOnFailure: req.keepOnFailure,
+        noTemplate: req.noTemplate,
+        log,
+      })
+    ).guest;
+  let guest = await boot();
   const bootMs = guest.stages.find((s) => s.name === 'ssh-ready')?.ms ?? 0;
   log(`guest ready in ${(bootMs / 1000).toFixed(2)} s (${guest.accel.accel}, ssh port ${guest.sshPort}, console ${guest.consoleLogPath})`);
+  // Oopses and console of guests already recycled.
+  const oopses: OopsFinding[] = [];
+  let consoleText = '';
+  const retire = async (): Promise<void> => {
+    oopses.push(...guest.oopses());
+    consoleText += guest.consoleText();
+    if (guest.oopses().length) guest.markFailed();
+    await guest.shutdown();
+  };
   try {
     const size = req.batchSize ?? 25;
     for (let b = 0; b < runnable.length; b += size) {
-      const batch = runnable.slice(b, b + size);
-      await runBatch(batch);
+      const failure = await runBatch(runnable.slice(b, b + size));
+      // A runner that crashed or an exec that timed out may leave the guest wedged:
+      // the rest of the scenarios get a fresh guest.
+      if (failure && b + size < runnable.length) {
+        log(`run: ${failure}; recycling the guest for the remaining ${runnable.length - b - size} scenario(s)`);
+        await retire();
+        guest = await boot();
+      }
     }
   } finally {
-    if (guest.oopses().length) guest.markFailed();
-    await guest.shutdown();
+    await retire();
   }
   return {
     results: results as ScenarioResult[],
-    oopses: guest.oopses(),
+    oopses,
     consoleLog: guest.consoleLogPath,
     bootMs,
-    guest: { argv: guest.argv, accel: guest.accel.accel, accelSource: guest.accel.source, consoleText: guest.consoleText() },
+    guest: { argv: guest.argv, accel: guest.accel.accel, accelSource: guest.accel.source, consoleText },
   };
 
-  async function runBatch(batch: number[]): Promise<void> {
+  /** Runs one batch; returns why the runner failed as a whole ('' when it did not). */
+  async function runBatch(batch: number[]): Promise<string> {
     const scenarios = batch.map((i) => req.scenarios[i]!);
     const t0 = performance.now();
     let text = '';
@@ -113,7 +135,8 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     try {
       await guest.upload(Buffer.from(serializePlan(scenarios, { settleMs: req.settleMs })), PLAN);
       // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
-      const r = await guest.exec(`mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
+      const fault = req.killRunnerInBatch === batchNo++ ? '(sleep 1; killall -KILL vfslab-runner) & ' : '';
+      const r = await guest.exec(`mkdir -p ${BASE} && ${fault}${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
       text = r.stdout;
       if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
     } catch (e) {
@@ -124,6 +147,7 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     batchVerdicts(scenarios, text, failure, req.profile, facts).forEach((r, k) => {
       deliver(batch[k]!, { scenario: scenarios[k]!, ...r, ms });
     });
+    return failure;
   }
 }
 

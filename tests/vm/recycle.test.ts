@@ -1,0 +1,32 @@
+// The runner dies mid-batch (killed, as a crash would): the scenarios it had
+// finished keep their verdicts, the unfinished one is an infrastructure error
+// (never a divergence), and the remaining batches run on a fresh guest.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { runScenarios } from '../../src/cli/run-scenarios.js';
+import { loadScenarios } from '../../src/cli/scenario-files.js';
+import { resolveProfile } from '../../src/cli/profile.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The middle one waits for a lease break (seconds): the kill lands inside it.
+const scenarios = loadScenarios(['fd/close-reuse', 'lease/break-expiry', 'fd/dup2-over-open-fd'].map((n) => path.join(root, 'tests/scenarios', `${n}.scenario`)));
+const lines: string[] = [];
+const outcome = await runScenarios({
+  scenarios,
+  kernel: 'stock',
+  profile: await resolveProfile('stock', undefined),
+  pmem: 'nvdimm',
+  fs: 'ext4',
+  dax: 'always',
+  batchSize: 1,
+  killRunnerInBatch: 1,
+  log: (l) => lines.push(l),
+});
+t.same(
+  outcome.results.map((r) => r.verdict.kind),
+  ['pass', 'infra', 'pass'],
+  'finished results kept, the killed one is infrastructure, the rest ran',
+);
+t.match(outcome.results[1]!.verdict, { reason: /vfslab-runner exited|SIGKILL|KILL|137/ }, 'the infra verdict says the runner died');
+t.ok(lines.some((l) => /recycling the guest for the remaining 1 scenario/.test(l)), 'the guest was recycled');
