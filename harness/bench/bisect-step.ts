@@ -2,7 +2,7 @@
 // Writes bench/bisect.json and bench/bisect.md. In a git tree of Debian's
 // linux-source-6.1 (made once at images/build/bisect/src, hard links to the
 // pristine source; there, objects share ccache hits with the other builds):
-//   1. the first step (empty build dir, warm ccache), not the target;
+//   1. a warm-up step (on a first run: empty build dir, objects from ccache), not the target;
 //   2. a step after a commit that edits fs/locks.c (incremental build, boot,
 //      scenario): target <= 60 s;
 //   3. a step after a Documentation-only commit, inside a git bisect session:
@@ -67,10 +67,11 @@ async function step(name: string, note: string, tgt?: number): Promise<void> {
 
 await git('bisect', 'start');
 try {
-  await step('first step', 'empty build dir, objects from ccache, boot, scenario');
+  await step('first step (warm-up)', 'builds whatever differs from the last build in images/build/bisect (all of it, from ccache, on a first run), boot, scenario');
   const locks = path.join(tree, 'fs', 'locks.c');
   const stamp = Date.now();
-  await rewrite(locks, `${await readFile(locks, 'utf8')}static const char vfslab_bench_${stamp}[] __maybe_unused = "${stamp}";\n`);
+  // A global the linker keeps: an unused static would be optimised away, the bzImage would not change and the step would not boot.
+  await rewrite(locks, `${await readFile(locks, 'utf8')}const char vfslab_bench_${stamp}[] = "${stamp}";\n`);
   await git('commit', '-q', '-a', '-m', 'locks: bench edit');
   await step('step after editing fs/locks.c', 'a definition added: fs/locks.c compiled (ccache miss), relink, boot, scenario', target);
   const doc = path.join(tree, 'Documentation', 'filesystems', 'locks.rst');

@@ -95,6 +95,8 @@ export interface LastBuild {
   bzImage: string;
   srcDir: string;
   objDir: string;
+  /** Build flavour (default, debug): another flavour's build is never the same kernel. */
+  flavour?: string;
 }
 
 /** A remembered decision for a bzImage under one predicate (scenarios, options, rule). */
@@ -106,15 +108,23 @@ export interface Memo {
   revision: string;
 }
 
+/** A revision once found identical to a build (exact when found): reused as is later, whatever the build dir holds by then. */
+export interface Alias {
+  revision: string;
+  bzImage: string;
+  key: string;
+}
+
 export interface BisectState {
   lastBuild?: LastBuild;
   memos: Memo[];
+  aliases?: Alias[];
 }
 
 export async function readState(file: string): Promise<BisectState> {
   try {
     const s = JSON.parse(await readFile(file, 'utf8')) as Partial<BisectState>;
-    return { lastBuild: s.lastBuild, memos: Array.isArray(s.memos) ? s.memos : [] };
+    return { lastBuild: s.lastBuild, memos: Array.isArray(s.memos) ? s.memos : [], aliases: Array.isArray(s.aliases) ? s.aliases : [] };
   } catch {
     return { memos: [] };
   }
@@ -124,7 +134,7 @@ export async function writeState(file: string, s: BisectState): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   // Bounded: old memos go first.
-  await writeFile(tmp, JSON.stringify({ ...s, memos: s.memos.slice(-500) }, null, 2) + '\n');
+  await writeFile(tmp, JSON.stringify({ ...s, memos: s.memos.slice(-500), aliases: (s.aliases ?? []).slice(-500) }, null, 2) + '\n');
   await rename(tmp, file);
 }
 

@@ -24,7 +24,8 @@ export type Flavour = (typeof FLAVOURS)[number];
 export const kconfigDir = path.join(guestDir, 'kconfig');
 export const defaultSeriesFile = path.join(guestDir, 'patches', 'series');
 export const buildRoot = path.join(imagesDir, 'build');
-export const ccacheDir = path.join(imagesDir, 'ccache');
+// Per machine, not per checkout: a fresh clone (CI) then builds from a warm cache.
+export const ccacheDir = process.env['VFSLAB_CCACHE_DIR'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'vfslab', 'ccache');
 
 /** Fragments of a flavour, applied in order on top of allnoconfig. */
 export function flavourFragments(flavour: Flavour): string[] {

@@ -61,7 +61,7 @@ export function checkTrace(sc: Scenario, profile: Profile, observations: readonl
   const opts = withOptions(options.model);
   const ctx: ModelCtx = { profile, opts };
   const env: TraceEnv = { pids: new Map(), dir: '' };
-  let frontier: KState[] = [initialState(sc, options.guest)];
+  let frontier: KState[] = [initialState(sc, options.guest, profile)];
   let next = 0;
   let ended = false;
   const closure = (states: KState[]): KState[] => dedup(states.flatMap((s) => closeHidden(s, opts)));

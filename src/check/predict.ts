@@ -47,7 +47,7 @@ export function predict(sc: Scenario, profile: Profile, model?: Partial<ModelOpt
   }
   const opts: ModelOptions = withOptions(model);
   const ctx: ModelCtx = { profile, opts };
-  let frontier: KState[] = [initialState(sc)];
+  let frontier: KState[] = [initialState(sc, undefined, profile)];
   for (const step of sc.steps) {
     const ps: PredictedStep = { id: step.id, line: step.line, text: stepText(step), proc: step.proc, outcomes: [], then: [], rules: [] };
     pred.steps.push(ps);

@@ -166,7 +166,8 @@ export function realRunOnce(o: Oracle, log: (s: string) => void): RunOnce {
     const s: RunSummary = { oopses: [], passed: 0, diverged: 0, infra: 0, notApplicable: 0 };
     let outcome;
     try {
-      outcome = await runScenarios({ scenarios: o.scenarios, kernel: bzImage, profile, pmem: o.pmem, fs: o.fs, dax: o.dax, accel: o.accel, log });
+      // noTemplate: a bisected kernel boots once or --runs times; a pmem template would cost a boot and an image per kernel.
+      outcome = await runScenarios({ scenarios: o.scenarios, kernel: bzImage, profile, pmem: o.pmem, fs: o.fs, dax: o.dax, accel: o.accel, noTemplate: true, log });
     } catch (e) {
       if (!(e instanceof VfslabError) || e.kind === 'input' || e.kind === 'qemu-missing' || e.kind === 'kernel-missing') throw e;
       s.bootFailure = e.message.split('\n')[0] ?? e.message;

@@ -68,8 +68,9 @@ export interface SeriesReport extends SeriesSearchResult {
 }
 
 /** The search, with identical-kernel detection between prefixes; testable with fake build/run functions. */
-export async function seriesCore(series: Series, oracle: Oracle, stateFile: string, deps: SeriesDeps, log: (s: string) => void): Promise<SeriesReport> {
+export async function seriesCore(series: Series, oracle: Oracle, stateFile: string, deps: SeriesDeps, log: (s: string) => void, base = 'debian'): Promise<SeriesReport> {
   const n = series.patches.length;
+  const identity = `${series.hash.slice(0, 16)}@${base}`;
   const decisions = new Map<number, Decision>();
   // Verdicts are shared within this search only (the model may change between runs).
   const session = `${process.pid}.${Date.now()}`;
@@ -80,14 +81,23 @@ export async function seriesCore(series: Series, oracle: Oracle, stateFile: stri
     const last = state.lastBuild;
     let kernel: PrefixKernel | undefined;
     let built = false;
-    if (last && /^\d+$/.test(last.revision) && existsSync(last.bzImage)) {
-      const j = Number(last.revision);
+    // The last build counts only if it was a prefix of this series on this base.
+    const lastK = last?.revision.endsWith(` ${identity}`) ? /^(\d+) /.exec(last.revision)?.[1] : undefined;
+    const rev = `${k} ${identity} ${oracle.flavour}`;
+    const alias = state.aliases?.find((a) => a.revision === rev && existsSync(a.bzImage));
+    if (alias) {
+      log(`bisect-series: ${label} was found identical to an earlier build: not rebuilt`);
+      kernel = { bzImage: alias.bzImage, key: alias.key, reused: true, srcDir: '', objDir: '' };
+    } else if (last && lastK !== undefined && (last.flavour ?? 'default') === oracle.flavour && existsSync(last.bzImage)) {
+      const j = Number(lastK);
       const between = series.patches.slice(Math.min(j, k), Math.max(j, k)).flatMap((p) => p.touched);
       const depsSet = await readBuildDeps(last.objDir, last.srcDir);
       const check = buildInputsChanged(between, depsSet);
       if (depsSet.size > 0 && !check.changed) {
         log(`bisect-series: patches between prefix ${j} and ${k} touch nothing that build read: identical kernel, not rebuilt`);
         kernel = { bzImage: last.bzImage, key: last.key, reused: true, srcDir: last.srcDir, objDir: last.objDir };
+        state.aliases = [...(state.aliases ?? []), { revision: rev, bzImage: last.bzImage, key: last.key }];
+        await writeState(stateFile, state);
       }
     }
     try {
@@ -95,7 +105,7 @@ export async function seriesCore(series: Series, oracle: Oracle, stateFile: stri
         kernel = await deps.build(k);
         built = !kernel.reused;
         if (built) {
-          state.lastBuild = { revision: String(k), key: kernel.key, bzImage: kernel.bzImage, srcDir: kernel.srcDir, objDir: kernel.objDir };
+          state.lastBuild = { revision: `${k} ${identity}`, key: kernel.key, bzImage: kernel.bzImage, srcDir: kernel.srcDir, objDir: kernel.objDir, flavour: oracle.flavour };
           await writeState(stateFile, state);
         }
       }
@@ -132,7 +142,7 @@ export function formatSeriesReport(series: Series, r: SeriesReport): string[] {
   const n = series.patches.length;
   const bound = Math.ceil(Math.log2(Math.max(n, 1))) + 1;
   const name = (k: number): string => (k === 0 ? 'base' : series.patches[k - 1]!.patch);
-  const lines = r.tested.map((t) => `  prefix ${String(t.k).padStart(2)} ${t.outcome.padEnd(4)} ${t.built ? 'built' : 'not rebuilt'}  ${name(t.k)}`);
+  const lines = r.tested.map((t) => `  prefix ${String(t.k).padStart(2)} ${t.outcome.padEnd(4)} ${(t.built ? 'built' : 'not rebuilt').padEnd(11)}  ${name(t.k)}`);
   const head =
     r.first !== null
       ? `first patch that changes the outcome (${r.baseOutcome} -> ${r.decisions.get(r.first)?.outcome ?? '?'}): ${r.first}/${n} ${name(r.first)}`
@@ -161,7 +171,7 @@ export async function bisectSeriesCommand(argv: string[]): Promise<number> {
     },
     runOnce: realRunOnce(oracle, log),
   };
-  const r = await seriesCore(series, oracle, stateFile, deps, log);
+  const r = await seriesCore(series, oracle, stateFile, deps, log, values.tree ? path.resolve(values.tree) : 'debian');
   for (const l of formatSeriesReport(series, r)) console.log(l);
   if (r.problem && r.tested.length === 1) return 3;
   return r.first !== null ? 0 : 1;

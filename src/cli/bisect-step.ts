@@ -102,7 +102,7 @@ export async function stepCore(tree: string, oracle: Oracle, stateFile: string, 
   const last = state.lastBuild;
   let kernel: BuiltKernel | undefined;
   let how: StepReport['kernel'] = 'built';
-  if (head && !dirty && last && last.srcDir === path.resolve(tree) && last.revision && existsSync(last.bzImage)) {
+  if (head && !dirty && last && last.srcDir === path.resolve(tree) && (last.flavour ?? 'default') === oracle.flavour && last.revision && existsSync(last.bzImage)) {
     const changed = await gitOut(tree, ['diff', '--name-only', last.revision, head]);
     if (changed !== undefined) {
       const files = changed.split('\n').filter(Boolean);
@@ -122,7 +122,7 @@ export async function stepCore(tree: string, oracle: Oracle, stateFile: string, 
     kernel = await deps.build(tree, oracle.flavour, log);
     how = kernel.reused ? 'cache' : 'built';
     if (!kernel.reused) {
-      const lb: LastBuild = { revision: dirty ? '' : (head ?? ''), key: kernel.key, bzImage: kernel.bzImage, srcDir: kernel.srcDir, objDir: kernel.objDir };
+      const lb: LastBuild = { revision: dirty ? '' : (head ?? ''), key: kernel.key, bzImage: kernel.bzImage, srcDir: kernel.srcDir, objDir: kernel.objDir, flavour: oracle.flavour };
       state.lastBuild = lb;
       await writeState(stateFile, state);
     }

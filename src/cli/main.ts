@@ -11,6 +11,7 @@ import { bisectStepCommand } from './bisect-step.js';
 import { bisectSeriesCommand } from './bisect-series.js';
 import { bisectCommand } from './bisect.js';
 import { mergeCommand } from './merge.js';
+import { diffCommand } from './diff.js';
 
 // Fixable by the user before anything boots (a flag, a file, set-up): exit 2.
 // The rest (boot, QEMU death, SSH) is infrastructure: exit 3, never 1.
@@ -28,6 +29,7 @@ const commands: Record<string, Command> = {
   'bisect-step': { run: bisectStepCommand, summary: 'one git bisect run step: build HEAD, boot, judge (0 good, 1 bad, 125 skip)' },
   'bisect-series': { run: bisectSeriesCommand, summary: 'find the first patch of a quilt series that changes a scenario outcome' },
   bisect: { run: bisectCommand, summary: 'git bisect start/run/reset in a kernel tree with bisect-step as the oracle' },
+  diff: { run: diffCommand, summary: 'run scenarios on two kernels and show where their traces differ, with the model on each side' },
 };
 
 function usage(): string {

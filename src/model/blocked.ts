@@ -7,11 +7,13 @@ import { installFd } from './files.js';
 import { truncateInode } from './vfs.js';
 import { bindName } from './process.js';
 import { cancelPerm } from './fanotify-perm.js';
+import { abortLayoutBreak, finishLayoutBreak } from './map-direct-break.js';
 
 export function completeBlocked(s: KState, p: Proc): void {
   if (p.status.k !== 'blocked') return;
   const w = p.status.wait;
   if (w.kind === 'open-perm' || w.kind === 'read-perm') return; // only an answer resumes it (fanotify-perm.ts)
+  if (w.kind === 'layout-break') return finishLayoutBreak(s, p); // MAP_DIRECT breaker (map-direct-break.ts)
   const step = p.status.step;
   const reported = p.status.reported;
   if (w.truncateTo !== null) truncateInode(s, w.ino, w.truncateTo);
@@ -32,6 +34,7 @@ export function completeBlocked(s: KState, p: Proc): void {
 export function abortBlocked(s: KState, p: Proc, errno: number): void {
   if (p.status.k !== 'blocked') return;
   const w = p.status.wait;
+  if (w.kind === 'layout-break') return abortLayoutBreak(s, p, errno);
   if (w.kind === 'open-perm' || w.kind === 'read-perm') {
     // fanotify_get_response sleeps killable: a caught signal does not interrupt it.
     if (errno !== 0) return;

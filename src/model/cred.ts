@@ -132,6 +132,16 @@ const ROOT_ONLY = new Set<Op['kind']>([
   'fanotify_init', 'fanotify_mark', 'fanotify_read', 'fanotify_response', 'mmap',
 ]);
 
+/**
+ * mmap(fd, MAP_SHARED_VALIDATE|MAP_DIRECT [|MAP_SYNC]) with no address or
+ * locking flags: nothing in do_mmap depends on the caller's credentials
+ * before the flag checks and the lease's owner/CAP_LEASE check
+ * (src/model/map-direct.ts), so it is modelled for any uid.
+ */
+function credFreeMmap(op: Op): boolean {
+  return op.kind === 'mmap' && op.fd !== null && op.fd !== undefined && (op.flags & ~(0x3 | 0x80000 | 0x200000)) === 0 && (op.flags & 0x200000) !== 0 && (op.flags & 0xf) === 0x3;
+}
+
 export function guardUnprivileged(p: Proc, op: Op): void {
-  if (!capable(p) && ROOT_ONLY.has(op.kind)) throw new Unmodelled(`${op.kind} by a non-root process`);
+  if (!capable(p) && ROOT_ONLY.has(op.kind) && !credFreeMmap(op)) throw new Unmodelled(`${op.kind} by a non-root process`);
 }

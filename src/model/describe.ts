@@ -51,7 +51,7 @@ export function describeState(s: KState): string[] {
   }
   for (const i of s.inodes.values()) {
     if (i.ino === 1) continue;
-    const leases = i.leases.map((l) => `${l.type === 0 ? 'F_RDLCK' : 'F_WRLCK'}@file#${l.file}${l.unlockPending ? ' unlock-pending' : ''}${l.downgradePending ? ' downgrade-pending' : ''} fa_fd=${l.faFd}${l.faProc ? ` (${l.faProc}'s table)` : ''}`);
+    const leases = i.leases.map((l) => `${l.type === 0 ? 'F_RDLCK' : 'F_WRLCK'}@file#${l.file}${l.unlockPending ? ' unlock-pending' : ''}${l.downgradePending ? ' downgrade-pending' : ''} fa_fd=${l.faFd}${l.faProc ? ` (${l.faProc}'s table)` : ''}${l.faShut ? ' notifications shut down' : ''}${l.layout !== undefined ? ` FL_LAYOUT (MAP_DIRECT #${l.layout})` : ''}`);
     lines.push(`inode#${i.ino} ${i.type} nlink=${i.nlink} size=${i.size} readers=${i.readcount} writers=${i.writecount}${leases.length ? ' leases: ' + leases.join(', ') : ''}`);
   }
   if (s.inflight.length) lines.push(`signals not yet seen: ${s.inflight.map((x) => `${signalName(x.signo)}->${x.proc}`).join(', ')}`);

@@ -9,6 +9,7 @@ import { fanClosed } from './fanotify-hooks.js';
 import { releaseGroup } from './fanotify-group.js';
 import { fanPinsInode } from './fanotify-event.js';
 import { inodeUnused } from './dax.js';
+import { leaseFdClosed } from './lease-close-shutdown.js';
 
 /** Lowest free fd >= min (fs/file.c alloc_fd / find_next_fd). */
 export function lowestFreeFd(p: Proc, min = 0, reserved: number[] = []): number {
@@ -40,8 +41,27 @@ export function closeFd(s: KState, p: Proc, fd: number): boolean {
   const e = fd >= 0 ? p.fds[fd] : undefined;
   if (!e) return false;
   p.fds[fd] = null;
-  fput(s, e.file, p.name);
+  filpClose(s, p, e.file);
   return true;
+}
+
+/**
+ * do_dup2: the slot takes `file` first, then the file it held (if any) is
+ * closed, so filp_close sees the slot's new contents. Returns whether fd was open.
+ */
+export function replaceFd(s: KState, p: Proc, fd: number, file: OpenFile, cloexec: boolean): boolean {
+  const e = fd >= 0 ? p.fds[fd] : undefined;
+  installFd(s, p, fd, file, cloexec);
+  if (!e) return false;
+  filpClose(s, p, e.file);
+  return true;
+}
+
+/** filp_close after p's slot changed: the lease-notification check (a profile feature), then fput. */
+function filpClose(s: KState, p: Proc, id: number): void {
+  const f = s.files.get(id);
+  if (f) leaseFdClosed(s, p, f);
+  fput(s, id, p.name);
 }
 
 /** Drops one reference; the last one releases the file (__fput). */

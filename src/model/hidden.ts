@@ -9,10 +9,12 @@ import { clone } from './state.js';
 import { breakerDeadlines, expiry, timeOutLeases } from './lease.js';
 import type { ModelOptions } from './options.js';
 import { fanHidden } from './fanotify-perm.js';
+import { mdHidden } from './map-direct.js';
 
 export function closeHidden(s: KState, opts: ModelOptions): KState[] {
   // A fanotify permission waiter resumes some time after its answer; then lease deadlines.
-  return fanHidden(s).flatMap((t) => leaseHidden(t, opts));
+  // MAP_DIRECT revocations run on their own timer (map-direct.ts).
+  return fanHidden(s).flatMap((t) => leaseHidden(t, opts)).flatMap((t) => mdHidden(t, opts));
 }
 
 function leaseHidden(s: KState, opts: ModelOptions): KState[] {

@@ -8,6 +8,7 @@ import type { KState, OpenFile } from './state.js';
 import { newProc } from './process.js';
 import { fanSysctl } from './fanotify-step.js';
 import { guestEnv } from './guest-env.js';
+import type { Profile } from './profile.js';
 
 /** fs/locks.c defaults: lease_break_time = 45, leases_enable = 1. */
 export const DEFAULT_LEASE_BREAK_TIME = 45;
@@ -15,9 +16,10 @@ export const DEFAULT_LEASE_BREAK_TIME = 45;
 /**
  * `guest`: the pmem backend, filesystem and dax= mode of the guest the trace
  * comes from (the checker's GuestFacts); absent, the scenario's setup with
- * the harness defaults for `any` (see guest-env.ts).
+ * the harness defaults for `any` (see guest-env.ts). `profile`: the kernel's
+ * feature switches that change state transitions (leaseCloseShutdown).
  */
-export function initialState(sc: Scenario, guest?: { pmem: string; fs: string; dax: string }): KState {
+export function initialState(sc: Scenario, guest?: { pmem: string; fs: string; dax: string }, profile?: Profile): KState {
   const first = sc.processes[0];
   if (!first) throw new Error(`scenario ${sc.name} has no initial process`);
   const a = newProc(first.name, 1, 1); // the runner does setpgid(0, 0)
@@ -38,6 +40,7 @@ export function initialState(sc: Scenario, guest?: { pmem: string; fs: string; d
     sysctl: { leaseBreakTime: DEFAULT_LEASE_BREAK_TIME, leasesEnable: 1 },
     why: [],
     guest: guestEnv(sc.setup, guest),
+    ...(profile ? { profile } : {}),
   };
   for (const c of sc.setup.sysctls) {
     if (c.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = c.value;

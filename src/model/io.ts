@@ -12,6 +12,7 @@ import type { ModelOptions } from './options.js';
 import { createInode, dropName, isEmptyDir, lookup, moveName, normPath, readBytes, truncateInode, writeBytes } from './vfs.js';
 import { UMASK } from './open.js';
 import { Unmodelled } from './unmodelled.js';
+import { noteWritten, notePunched } from './map-direct-blocks.js';
 
 const ok = (ret: number): StepResult => ({ ret, errno: 0 });
 const err = (errno: number): StepResult => ({ ret: -1, errno });
@@ -44,6 +45,7 @@ export function doWrite(s: KState, f: OpenFile, d: WriteData, offset: number | n
   const at = (f.flags & O.APPEND) ? node.size : offset ?? f.pos;
   if (at + bytes.length > MAX_MODEL_SIZE) throw new Unmodelled(`files larger than ${MAX_MODEL_SIZE} bytes`);
   writeBytes(node, at, bytes);
+  noteWritten(s, node.ino, at, bytes.length); // mapDirect: a DAX write allocates the blocks it touches
   if (offset === null) f.pos = at + bytes.length;
   return ok(bytes.length);
 }
@@ -107,6 +109,7 @@ export function doFallocate(s: KState, f: OpenFile, mode: number, off: number, l
   }
   if (mode === 1) return ok(0); // KEEP_SIZE: blocks only, no visible size or data change
   if (mode === 3) { // PUNCH_HOLE|KEEP_SIZE
+    notePunched(s, node.ino, off, len);
     const end = Math.min(off + len, node.data.length);
     if (off < end) node.data = node.data.slice(0, off) + '\0'.repeat(end - off) + node.data.slice(end);
     return ok(0);

@@ -10,12 +10,14 @@ import { completeBlocked } from './blocked.js';
 import type { ModelOptions } from './options.js';
 import { clone } from './state.js';
 import { mayLease, ownerCred, uidOf } from './cred.js';
+import { breakNotifies, leaseRegistered } from './lease-close-shutdown.js';
 
 const ok = (ret: number): StepResult => ({ ret, errno: 0 });
 const err = (errno: number): StepResult => ({ ret: -1, errno });
 
 /** locks_conflict(breaker, lease) for leases: any write side conflicts. */
 export function conflicts(l: Lease, wantWrite: boolean): boolean {
+  if (l.layout !== undefined) return false; // leases_conflict: FL_LAYOUT only meets FL_LAYOUT breakers (map-direct.ts)
   return wantWrite || l.type === F.WRLCK;
 }
 
@@ -65,6 +67,7 @@ export function removeLeasesOf(s: KState, f: OpenFile): void {
 /** time_out_leases with each deadline decided by `passed`. */
 export function timeOutLeases(s: KState, inode: Inode, passed: (at: number | null) => boolean): void {
   for (const l of [...inode.leases]) {
+    if (l.layout !== undefined) continue; // MAP_DIRECT: fl_break_time 0, revoked by its own timer (map-direct.ts)
     if (passed(l.downgradeAt)) {
       s.why.push('lease-break-time passed: lease downgraded to F_RDLCK (time_out_leases)');
       leaseModify(s, inode, l, F.RDLCK);
@@ -85,6 +88,7 @@ export function timeOutBranches(s: KState, ino: number, opts: ModelOptions): KSt
   if (!inode || inode.leases.length === 0) return [s];
   const maybes: number[] = [];
   for (const l of inode.leases) {
+    if (l.layout !== undefined) continue;
     for (const at of [l.downgradeAt, l.breakAt]) {
       if (at !== null && expiry(at, s.clock, opts.expirySlackMs) === 'maybe' && !maybes.includes(at)) maybes.push(at);
     }
@@ -134,7 +138,7 @@ export function setLease(s: KState, p: Proc, fd: number, f: OpenFile, arg: numbe
     s.why.push('F_SETLEASE on a non-regular file -> EINVAL (generic_setlease !S_ISREG)');
     return err(22);
   }
-  const mine = inode.leases.find((l) => l.file === f.id);
+  const mine = inode.leases.find((l) => l.file === f.id && l.layout === undefined); // a MAP_DIRECT lease has another fl_owner
   if (arg === F.UNLCK) {
     if (!mine) {
       s.why.push('F_SETLEASE F_UNLCK without a lease on this struct file -> EAGAIN (generic_delete_lease)');
@@ -164,14 +168,13 @@ export function setLease(s: KState, p: Proc, fd: number, f: OpenFile, arg: numbe
   if (mine) {
     s.why.push(`F_SETLEASE changes this file's lease to type ${arg} (lease_modify)`);
     leaseModify(s, inode, mine, arg);
-    mine.faFd = fd; // lm_setup: fasync_insert_entry updates fa_fd
-    mine.faProc = p.name;
+    leaseRegistered(mine, p, fd, f); // lm_setup: fasync_insert_entry updates fa_fd
   } else {
     if (s.sysctl.leasesEnable === 0) {
       s.why.push('fs.leases-enable=0 -> EINVAL (generic_add_lease)');
       return err(22);
     }
-    inode.leases.push({ file: f.id, type: arg as 0 | 1, unlockPending: false, downgradePending: false, breakAt: null, downgradeAt: null, faFd: fd, faProc: p.name });
+    inode.leases.push({ file: f.id, type: arg as 0 | 1, unlockPending: false, downgradePending: false, breakAt: null, downgradeAt: null, faFd: fd, faProc: p.name, faTable: p.table });
     f.flags |= O.ASYNC; // fasync_insert_entry sets FASYNC
     s.why.push(`F_SETLEASE ${arg === F.RDLCK ? 'F_RDLCK' : 'F_WRLCK'} granted; fa_fd ${fd}; O_ASYNC set`);
   }
@@ -206,7 +209,7 @@ export function breakLease(s: KState, p: Proc, ino: number, wantWrite: boolean, 
     }
     s.why.push(`${p.name}'s ${wantWrite ? 'write' : 'read'} open breaks the lease: ${wantWrite ? 'FL_UNLOCK_PENDING' : 'FL_DOWNGRADE_PENDING'}, deadline ${at === null ? 'never' : `${s.sysctl.leaseBreakTime}s`}; lm_break -> kill_fasync(SIGIO, POLL_MSG)`);
     const f = s.files.get(l.file);
-    if (f) sendSigio(s, f, l.faFd, POLL_MSG);
+    if (f && breakNotifies(s, l)) sendSigio(s, f, l.faFd, POLL_MSG);
   }
   if (!p.alive) return 'died';
   if (inode.leases.length === 0) return 'none';
@@ -228,7 +231,8 @@ export function wakeBreakers(s: KState): void {
     if (p.status.k !== 'blocked') continue;
     const w = p.status.wait;
     const inode = s.inodes.get(w.ino);
-    if (inode && inode.leases.some((l) => conflicts(l, w.wantWrite))) continue;
+    const waits = w.kind === 'layout-break' ? (l: Lease) => l.layout !== undefined : (l: Lease) => conflicts(l, w.wantWrite);
+    if (inode && inode.leases.some(waits)) continue;
     completeBlocked(s, p);
   }
 }
@@ -241,6 +245,7 @@ export function breakerDeadlines(s: KState): { ino: number; at: number }[] {
     const inode = s.inodes.get(p.status.wait.ino);
     if (!inode) continue;
     for (const l of inode.leases) {
+      if (l.layout !== undefined) continue; // MAP_DIRECT deadlines are map-direct.ts's hidden step
       if (l.downgradePending && l.downgradeAt !== null) out.push({ ino: inode.ino, at: l.downgradeAt });
       if (l.unlockPending && l.breakAt !== null) out.push({ ino: inode.ino, at: l.breakAt });
     }

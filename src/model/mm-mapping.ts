@@ -20,6 +20,9 @@ import { fput } from './files.js';
 import { guestOf } from './dax.js';
 import { readBytes } from './vfs.js';
 import { Unmodelled } from './unmodelled.js';
+import { mdVmaGone, setupMapDirect } from './map-direct.js';
+import { mdRevoked, mdStoreFault } from './map-direct-fault.js';
+import { noteSize } from './map-direct-blocks.js';
 
 const ok = (ret: number): StepResult => ({ ret, errno: 0 });
 const err = (errno: number): StepResult => ({ ret: -1, errno });
@@ -53,10 +56,17 @@ export function doMmap(s: KState, p: Proc, op: MmapOp, fdFile: ReturnType<typeof
   const maps = mapsOf(s, p.name);
   const old = maps.findIndex((x) => x.name === op.map);
   if (old >= 0) throw new Unmodelled(`mmap rebinding the name ${op.map} while the old mapping is still mapped`);
+  let direct: number | undefined;
+  if (v.direct) {
+    const r = setupMapDirect(s, p, v.file!); // the filesystem's ->mmap, last
+    if ('errno' in r) return err(r.errno);
+    direct = r.id;
+  }
   const pages = Math.ceil(op.length / PAGE);
   const m: Mapping = {
     name: op.map, file: v.file ? v.file.id : null, ino: v.file ? v.file.ino : null, shmem: null, len: op.length, pages,
     pgoff: op.offset, prot: op.prot, shared: v.shared, sync: v.sync, unmapped: [], createdAt: step.id, holeAt: -1, priv: {},
+    ...(direct === undefined ? {} : { direct }),
   };
   if (v.file) {
     v.file.refs++; // vma->vm_file = get_file(file)
@@ -72,6 +82,7 @@ export function doMmap(s: KState, p: Proc, op: MmapOp, fdFile: ReturnType<typeof
 
 /** The last page of a mapping gone: the VMA's file reference is dropped (remove_vma -> fput). */
 function release(s: KState, m: Mapping): void {
+  if (m.direct !== undefined) mdVmaGone(s, m.direct); // vm_ops->close before the fput
   if (m.file !== null) fput(s, m.file);
 }
 
@@ -121,6 +132,8 @@ function locate(s: KState, p: Proc, m: Mapping, off: number, write: boolean): Fa
   }
   const need = write ? PROT.WRITE : PROT.READ | PROT.WRITE | PROT.EXEC; // x86: any access right implies read
   if ((m.prot & need) === 0) return { signo: SIGSEGV, code: SEGV_ACCERR, why: `${m.name} lacks ${write ? 'PROT_WRITE' : 'read access'} -> SIGSEGV SEGV_ACCERR` };
+  const revoked = mdRevoked(s, m);
+  if (revoked !== null) return { signo: SIGBUS, code: BUS_ADRERR, why: revoked };
   if (m.ino !== null && !(page in m.priv)) {
     const node = s.inodes.get(m.ino)!;
     const filePage = m.pgoff / PAGE + page;
@@ -176,6 +189,8 @@ export function doStore(s: KState, p: Proc, name: string, off: number, value: nu
   const m = findMap(s, p, name);
   const at = locate(s, p, m, off, true);
   if ('signo' in at) return faulted(s, at, off);
+  const mdFault = mdStoreFault(s, m, at.page);
+  if (mdFault !== null) return faulted(s, { signo: SIGBUS, code: BUS_ADRERR, why: mdFault }, off);
   const byte = value & 0xff;
   const inPage = off % PAGE;
   if (!m.shared) {
@@ -246,6 +261,7 @@ export function dropMaps(s: KState, p: Proc, why: string): void {
  * in 6.1 (xfs zeroes them, ext4 may expose them): not modelled.
  */
 export function sizeChanging(s: KState, ino: number, oldSize: number, newSize: number): void {
+  if (newSize < oldSize) noteSize(s, ino, newSize); // blocks past the new EOF are freed
   if (!s.mm) return;
   const t = s.mm.tails[ino];
   if (t && t.size === oldSize && Object.keys(t.bytes).length > 0) {

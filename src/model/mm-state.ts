@@ -23,6 +23,8 @@ export interface Mapping {
   shared: boolean;
   /** VM_SYNC (MAP_SYNC accepted). */
   sync: boolean;
+  /** VM_MAPDIRECT: the map_direct_state (MdState.maps) this VMA shares, shared with fork/split copies. */
+  direct?: number;
   /** Page indexes munmap removed. */
   unmapped: number[];
   /** Step id of the mmap (a later mmap may reuse a hole's addresses). */
@@ -54,6 +56,7 @@ export function cloneMapping(m: Mapping): Mapping {
   return {
     name: m.name, file: m.file, ino: m.ino, shmem: m.shmem, len: m.len, pages: m.pages, pgoff: m.pgoff, prot: m.prot,
     shared: m.shared, sync: m.sync, unmapped: m.unmapped.slice(), createdAt: m.createdAt, holeAt: m.holeAt, priv: { ...m.priv },
+    ...(m.direct === undefined ? {} : { direct: m.direct }),
   };
 }
 

@@ -16,6 +16,7 @@ import { PAGE } from './mm-state.js';
 import { isDax } from './dax.js';
 import { daxSynchronous, describeGuest, fsSupportsMapSync, type GuestEnv } from './guest-env.js';
 import { Unmodelled } from './unmodelled.js';
+import { MAP_DIRECT, mapDirectOn } from './map-direct.js';
 
 export const MAP = {
   SHARED: 0x1, PRIVATE: 0x2, SHARED_VALIDATE: 0x3, TYPE: 0xf, FIXED: 0x10, ANONYMOUS: 0x20, GROWSDOWN: 0x100,
@@ -32,7 +33,7 @@ export const LEGACY_MAP_MASK =
 
 export type MmapVerdict =
   | { ok: false; errno: number }
-  | { ok: true; file: OpenFile | null; shared: boolean; sync: boolean };
+  | { ok: true; file: OpenFile | null; shared: boolean; sync: boolean; direct?: true };
 
 type MmapOp = Extract<Op, { kind: 'mmap' }>;
 
@@ -69,13 +70,17 @@ export function checkMmap(s: KState, p: Proc, op: MmapOp, file: OpenFile | undef
   }
   const f = file!;
   const reg = f.kind === 'reg';
-  const supported = reg && fsSupportsMapSync(g) ? MAP.SYNC : 0;
+  // mapDirect (guest/patches/0002): ext4 and xfs files list MAP_DIRECT in
+  // mmap_supported_flags, and do_mmap refuses it with MAP_PRIVATE first.
+  const md = mapDirectOn(s);
+  if (md && (flags & MAP_DIRECT) && type === MAP.PRIVATE) return fail(22, 'MAP_PRIVATE|MAP_DIRECT: a private copy has no block map to lease -> EINVAL (do_mmap, mapDirect)');
+  const supported = (reg && fsSupportsMapSync(g) ? MAP.SYNC : 0) | (reg && md ? MAP_DIRECT : 0);
   const mask = LEGACY_MAP_MASK | supported;
   if (type === MAP.SHARED || type === MAP.SHARED_VALIDATE) {
     const checked = type === MAP.SHARED ? flags & LEGACY_MAP_MASK : flags;
     if ((checked & ~mask) !== 0) {
       const bad = checked & ~mask;
-      return fail(95, `MAP_SHARED_VALIDATE with flags 0x${bad.toString(16)} outside LEGACY_MAP_MASK|mmap_supported_flags(${supported ? 'MAP_SYNC' : 'none'}) -> EOPNOTSUPP (checked before the access mode)`);
+      return fail(95, `MAP_SHARED_VALIDATE with flags 0x${bad.toString(16)} outside LEGACY_MAP_MASK|mmap_supported_flags(${supported ? [supported & MAP.SYNC ? 'MAP_SYNC' : '', supported & MAP_DIRECT ? 'MAP_DIRECT' : ''].filter(Boolean).join('|') : 'none'}) -> EOPNOTSUPP (checked before the access mode)`);
     }
     if ((op.prot & PROT.WRITE) && !f.write) return fail(13, 'shared PROT_WRITE mapping of a file not open for writing -> EACCES');
     if (type === MAP.SHARED && flags !== checked) s.why.push(`mmap: MAP_SHARED drops flags 0x${(flags & ~LEGACY_MAP_MASK).toString(16)} unchecked`);
@@ -90,6 +95,11 @@ export function checkMmap(s: KState, p: Proc, op: MmapOp, file: OpenFile | undef
     if (!isDax(node)) return fail(95, `VM_SYNC on an inode without S_DAX (${describeGuest(g)}) -> EOPNOTSUPP (daxdev_mapping_supported)`);
     if (!daxSynchronous(g)) return fail(95, `VM_SYNC on a DAX inode of an asynchronous dax device (${g.pmem}: ND_REGION_ASYNC) -> EOPNOTSUPP`);
     s.why.push(`mmap: MAP_SYNC on a DAX inode of a synchronous device (${g.pmem}) -> VM_SYNC mapping`);
+  }
+  // VM_MAPDIRECT is set only for MAP_SHARED_VALIDATE (MAP_SHARED dropped the bit above).
+  if (md && type === MAP.SHARED_VALIDATE && (flags & MAP_DIRECT)) {
+    if (!isDax(node)) return fail(1, `MAP_DIRECT on an inode without S_DAX (${describeGuest(g)}) -> EPERM (ext4_file_mmap / xfs_file_mmap)`);
+    return { ok: true, file: f, shared: true, sync, direct: true };
   }
   return { ok: true, file: f, shared: type !== MAP.PRIVATE, sync };
 }

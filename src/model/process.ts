@@ -9,9 +9,10 @@ import { wakeBreakers } from './lease.js';
 import type { ModelOptions } from './options.js';
 import { dropMaps, forkMaps } from './mm-mapping.js';
 
+/** A new process with a fresh fd table (numbered like its pid: tables are never shared in the AST). */
 export function newProc(name: string, pid: number, pgrp: number): Proc {
   return {
-    name, pid, pgrp, alive: true, end: null, exitReported: false,
+    name, pid, pgrp, table: pid, alive: true, end: null, exitReported: false,
     fds: [], names: {}, nameOpen: {}, dispo: {}, status: { k: 'idle' }, unwaited: [],
   };
 }

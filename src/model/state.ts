@@ -9,6 +9,9 @@ import type { MemoryOutcome } from '../trace/types.js';
 import { cloneMm, type MmState } from './mm-state.js';
 import type { GuestEnv } from './guest-env.js';
 import { cloneFan, type FanState } from './fanotify-state.js';
+import type { Profile } from './profile.js';
+import { cloneMd, type MdState } from './map-direct-state.js';
+import type { MdContinuation } from './map-direct-break.js';
 
 export type PidType = 'pid' | 'tgid' | 'pgid';
 
@@ -69,6 +72,23 @@ export interface Lease {
    * leaseCloseShutdown patch can match the closing fd table and number).
    */
   faProc?: string;
+  /**
+   * leaseCloseShutdown (fl_fasync_files): the descriptor table (Proc.table)
+   * of that F_SETLEASE; (faTable, faFd) is the registration.
+   */
+  faTable?: number;
+  /**
+   * leaseCloseShutdown: the registration was shut down (the fasync entry is
+   * gone, so a break signals nobody) until the next F_SETLEASE. Never set on
+   * a stock profile (src/model/lease-close-shutdown.ts).
+   */
+  faShut?: true;
+  /**
+   * mapDirect: an FL_LAYOUT lease owned by MAP_DIRECT mapping `layout`
+   * (MdState.maps). open() and F_SETLEASE breakers ignore it, time_out_leases
+   * never removes it (fl_break_time 0); see src/model/map-direct.ts.
+   */
+  layout?: number;
 }
 
 export interface Inode {
@@ -101,7 +121,7 @@ export interface FdEntry {
  * a truncate(2) (holding i_writecount).
  */
 export interface BlockedOpen {
-  kind: 'open-break' | 'truncate-break' | 'open-perm' | 'read-perm';
+  kind: 'open-break' | 'truncate-break' | 'open-perm' | 'read-perm' | 'layout-break';
   ino: number;
   /** open: the new struct file; truncate: null. */
   file: OpenFile | null;
@@ -119,6 +139,8 @@ export interface BlockedOpen {
   nonblock?: boolean;
   /** read-perm: the read to do once allowed. */
   read?: { file: number; count: number; offset: number | null };
+  /** layout-break: the syscall to finish once no MAP_DIRECT lease is left (map-direct-break.ts). */
+  layout?: MdContinuation;
 }
 
 /** Result of a finished step as the model predicts it (compared by src/check). */
@@ -169,6 +191,12 @@ export interface Proc {
   /** Symbolic pid (index + 1); the trace maps it to the real pid. */
   pid: number;
   pgrp: number;
+  /**
+   * Identity of the fd table (files_struct) this process uses: fork gives the
+   * child a fresh copy, execve keeps it; the AST has no CLONE_FILES, so no
+   * two processes share one.
+   */
+  table: number;
   /** uid = euid = suid = fsuid after the runner's setuid step (see cred.ts); absent: 0 (root). */
   uid?: number;
   alive: boolean;
@@ -216,6 +244,10 @@ export interface KState {
   guest?: GuestEnv;
   /** Mappings (mm-state.ts); absent until the first mmap. */
   mm?: MmState;
+  /** MAP_DIRECT mappings and written blocks (map-direct-state.ts); only with the mapDirect feature. */
+  md?: MdState;
+  /** The kernel profile the model runs against (init.ts); absent: stock, no features. */
+  profile?: Profile;
 }
 
 // Explicit object literals: the search clones a state per step, and V8 copies
@@ -236,7 +268,7 @@ function cloneStatus(s: ProcStatus): ProcStatus {
 
 function cloneProc(p: Proc): Proc {
   const q: Proc = {
-    name: p.name, pid: p.pid, pgrp: p.pgrp, alive: p.alive, end: p.end ? { status: p.end.status, signo: p.end.signo } : null,
+    name: p.name, pid: p.pid, pgrp: p.pgrp, table: p.table, alive: p.alive, end: p.end ? { status: p.end.status, signo: p.end.signo } : null,
     exitReported: p.exitReported, fds: p.fds.map((e) => (e ? { file: e.file, cloexec: e.cloexec } : null)),
     names: { ...p.names }, nameOpen: { ...p.nameOpen }, dispo: { ...p.dispo }, status: cloneStatus(p.status), unwaited: p.unwaited.slice(),
   };
@@ -247,7 +279,7 @@ function cloneProc(p: Proc): Proc {
 function cloneInode(i: Inode): Inode {
   return {
     ino: i.ino, type: i.type, nlink: i.nlink, mode: i.mode, size: i.size, data: i.data, readcount: i.readcount, writecount: i.writecount,
-    leases: i.leases.map((l) => ({ file: l.file, type: l.type, unlockPending: l.unlockPending, downgradePending: l.downgradePending, breakAt: l.breakAt, downgradeAt: l.downgradeAt, faFd: l.faFd, ...(l.faProc === undefined ? {} : { faProc: l.faProc }) })),
+    leases: i.leases.map((l) => ({ file: l.file, type: l.type, unlockPending: l.unlockPending, downgradePending: l.downgradePending, breakAt: l.breakAt, downgradeAt: l.downgradeAt, faFd: l.faFd, ...(l.faProc === undefined ? {} : { faProc: l.faProc }), ...(l.faTable === undefined ? {} : { faTable: l.faTable }), ...(l.faShut ? { faShut: true as const } : {}), ...(l.layout === undefined ? {} : { layout: l.layout }) })),
     ...(i.xflagDax !== undefined ? { xflagDax: i.xflagDax } : {}),
     ...(i.sDax !== undefined ? { sDax: i.sDax } : {}),
     ...(i.dontcache !== undefined ? { dontcache: i.dontcache } : {}),
@@ -274,6 +306,8 @@ export function clone(s: KState): KState {
     why: [],
     ...(s.guest ? { guest: s.guest } : {}),
     ...(s.mm ? { mm: cloneMm(s.mm) } : {}),
+    ...(s.md ? { md: cloneMd(s.md) } : {}),
+    ...(s.profile ? { profile: s.profile } : {}),
   };
 }
 

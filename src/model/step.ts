@@ -6,7 +6,7 @@ import type { FdRef, Op, Step } from '../scenario/ast.js';
 import { F, O } from '../scenario/flags.js';
 import type { KState, Proc, ProcStatus, StepResult } from './state.js';
 import { clone, procByName } from './state.js';
-import { closeFd, fileOfFd, installFd, lowestFreeFd } from './files.js';
+import { closeFd, fileOfFd, installFd, lowestFreeFd, replaceFd } from './files.js';
 import { doFcntl, NOFILE } from './fcntl.js';
 import { doOpen } from './open.js';
 import { bindName, closeNames, doExec, doExit, doFork } from './process.js';
@@ -22,6 +22,8 @@ import type { ModelOptions } from './options.js';
 import type { Profile } from './profile.js';
 import { doLoad, doMmap, doMsync, doMunmap, doStore } from './mm-mapping.js';
 import { doFsxattr, withDaxAttr } from './dax.js';
+import { expireLayouts, MAP_DIRECT, mapDirectOn } from './map-direct.js';
+import { mdFallocate, mdFtruncate, mdOpenTruncGuard, mdTruncate, mdWrite, type MdBreak } from './map-direct-break.js';
 
 export interface ModelCtx {
   profile: Profile;
@@ -45,6 +47,10 @@ function leaseInode(s: KState, p: Proc, op: Op): number | null {
   if (op.kind === 'truncate') {
     const l = lookup(s, op.path);
     return l.ok ? l.ino : null;
+  }
+  if (op.kind === 'mmap' && op.fd && (op.flags & MAP_DIRECT) && (op.flags & 0xf) === 3 && mapDirectOn(s)) {
+    const f = fileOfFd(s, p, fdNum(p, op.fd)); // map_direct_setup -> generic_add_lease -> time_out_leases
+    return f && f.kind === 'reg' ? f.ino : null;
   }
   if (op.kind === 'fcntl' && (op.cmd === F.GETLEASE || (op.cmd === F.SETLEASE && !(op.arg.kind === 'int' && op.arg.value === F.UNLCK)))) {
     const f = fileOfFd(s, p, fdNum(p, op.fd));
@@ -90,6 +96,11 @@ export function applyStep(s: KState, step: Step, ctx: ModelCtx): KState[] {
 
 type RunResult = StepResult | StepResult[] | 'blocked' | 'none';
 
+/** A MAP_DIRECT layout break's outcome as a step result (map-direct-break.ts). */
+function mdRun(r: Exclude<MdBreak, null>): RunResult {
+  return r === 'died' ? 'none' : r;
+}
+
 function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
   const op = step.op;
   const fileArg = (r: FdRef) => fileOfFd(s, p, fdNum(p, r));
@@ -109,6 +120,7 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
         bindName(p, op.result, -1);
         return err(denied);
       }
+      mdOpenTruncGuard(s, op.path, op.flags, dirPath);
       const o = doOpen(s, p, op, ctx.opts, dirPath);
       if ('blocked' in o) return 'blocked';
       return p.alive ? o.done : 'none';
@@ -154,10 +166,7 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
       if (nfd < 0 || nfd >= NOFILE) return fail(9, `newfd ${nfd} out of range -> EBADF`);
       const f = fileOfFd(s, p, old);
       if (!f) return fail(9, `fd ${old} is not open -> EBADF`);
-      f.refs++; // hold it while newfd is closed (it may be the same file)
-      const wasOpen = closeFd(s, p, nfd);
-      installFd(s, p, nfd, f, op.kind === 'dup3' && (op.flags & O.CLOEXEC) !== 0);
-      f.refs--;
+      const wasOpen = replaceFd(s, p, nfd, f, op.kind === 'dup3' && (op.flags & O.CLOEXEC) !== 0);
       closeNames(p, nfd);
       bindName(p, op.result, nfd);
       s.why.push(`${op.kind}: fd ${nfd} ${wasOpen ? 'was open and is closed first, then ' : ''}refers to fd ${old}'s open file`);
@@ -190,6 +199,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
       const f = fileArg(op.fd);
       if (!f) return err(9);
       if (f.kind === 'fanotify') throw new Unmodelled('plain write to a fanotify fd (use fanotify_response)');
+      const md = mdWrite(s, f, op.data, op.kind === 'pwrite' ? op.offset : null, p);
+      if (md !== null) return mdRun(md);
       return fanotifyAwareWrite(s, p, f, io.doWrite(s, f, op.data, op.kind === 'pwrite' ? op.offset : null));
     }
     case 'lseek': {
@@ -199,6 +210,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'truncate': {
       const denied = truncateDenied(s, p, op.path);
       if (denied !== null) return err(denied);
+      const md = mdTruncate(s, op.path, op.length, p);
+      if (md !== null) return mdRun(md);
       const r = io.doTruncate(s, p, op.path, op.length, ctx.opts);
       if ('blocked' in r) return 'blocked';
       const tl = lookup(s, op.path);
@@ -208,6 +221,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'ftruncate': {
       const f = fileArg(op.fd);
       if (!f) return err(9);
+      const md = mdFtruncate(s, f, op.length, p);
+      if (md !== null) return mdRun(md);
       const r = io.doFtruncate(s, f, op.length);
       if (r.errno === 0) fanDentryModify(s, p, f.path, f.ino);
       return r;
@@ -215,6 +230,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     case 'fallocate': {
       const f = fileArg(op.fd);
       if (!f) return err(9);
+      const md = mdFallocate(s, f, op.mode, op.offset, op.length, p);
+      if (md !== null) return mdRun(md);
       const r = io.doFallocate(s, f, op.mode, op.offset, op.length);
       if (r.errno === 0) fanModified(s, p, f); // vfs_fallocate -> fsnotify_modify
       return r;
@@ -330,6 +347,7 @@ function awaitProc(s: KState, step: Step, name: string, timeoutMs: number, ctx: 
     const last = Math.max(...reachable);
     t.clock = Math.max(t.clock, last - slack);
     timeOutLeases(t, t.inodes.get(ino)!, (at) => at !== null && at <= last);
+    expireLayouts(t, ino, (at) => at <= last); // MAP_DIRECT revocation (map-direct.ts)
     const tq = procByName(t, name)!;
     if (tq.status.k !== 'blocked') {
       t.why.push(`await: the lease-break deadline passes within ${timeoutMs}ms, so ${name}'s step completes`);

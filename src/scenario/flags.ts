@@ -65,10 +65,13 @@ export const FAN_RESPONSES = table({ FAN_ALLOW: 0x1, FAN_DENY: 0x2, FAN_AUDIT: 0
 
 export const PROT_FLAGS = table({ PROT_NONE: 0, PROT_READ: 0x1, PROT_WRITE: 0x2, PROT_EXEC: 0x4 });
 
+// MAP_DIRECT is not in any upstream header: it is guest/patches/0002's bit
+// (include/uapi/asm-generic/mman-common.h there; guest/probes/runner/runner.h
+// VFSLAB_MAP_DIRECT). Stock 6.1 refuses it with MAP_SHARED_VALIDATE.
 export const MAP_FLAGS = table({
   MAP_SHARED: 0x1, MAP_PRIVATE: 0x2, MAP_SHARED_VALIDATE: 0x3, MAP_FIXED: 0x10, MAP_ANONYMOUS: 0x20,
   MAP_POPULATE: 0x8000, MAP_NONBLOCK: 0x10000, MAP_STACK: 0x20000, MAP_HUGETLB: 0x40000,
-  MAP_SYNC: 0x80000, MAP_FIXED_NOREPLACE: 0x100000,
+  MAP_SYNC: 0x80000, MAP_FIXED_NOREPLACE: 0x100000, MAP_DIRECT: 0x200000,
 });
 
 export const MSYNC_FLAGS = table({ MS_ASYNC: 1, MS_INVALIDATE: 2, MS_SYNC: 4 });

@@ -3,7 +3,7 @@
 // neither rebuilt nor booted, errors map to git bisect's codes, and the tree
 // is left as it was found.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,6 +184,33 @@ t.test('git bisect driving: first bad commit, log, and the tree left as found', 
   t.notOk(existsSync(path.join(tree, '.git/BISECT_START')));
 });
 
+t.test('SIGTERM or Ctrl-C mid-bisection: steps stopped, tree restored', async (t) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const { tree, commits } = fakeTree();
+    git(tree, 'checkout', '-q', 'main');
+    const marker = path.join(tree, '..', `step-started-${path.basename(tree)}`);
+    const step = path.join(tree, '..', `slow-${path.basename(tree)}.sh`);
+    const nap = `${300 + Math.floor(Math.random() * 1000)}.5`;
+    writeFileSync(step, `#!/bin/sh\ntouch ${marker}\nexec sleep ${nap}\n`);
+    chmodSync(step, 0o755);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'tests/fixtures/bisect/run-git-bisect.ts'), tree, commits[0]!, commits[4]!, step], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))));
+    for (let i = 0; i < 200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 100));
+    t.ok(existsSync(marker), 'a step is running');
+    t.not(git(tree, 'rev-parse', 'HEAD'), commits[4], 'git bisect has checked out a midpoint');
+    child.kill(signal);
+    t.equal(await exited, signal === 'SIGTERM' ? 143 : 130, `exit after ${signal}`);
+    t.equal(git(tree, 'rev-parse', 'HEAD'), commits[4], 'HEAD restored');
+    t.equal(git(tree, 'symbolic-ref', 'HEAD'), 'refs/heads/main', 'on the branch again');
+    t.notOk(existsSync(path.join(tree, '.git/BISECT_START')), 'bisect reset');
+    const left = execFileSync('sh', ['-c', `pgrep -fx 'sleep ${nap}' || true`], { encoding: 'utf8' }).trim();
+    t.equal(left, '', 'no step left running');
+  }
+});
+
 t.test('a dirty or already-bisecting tree is refused before anything runs', async (t) => {
   const { tree, commits } = fakeTree();
   await checkTree(tree);
@@ -204,8 +231,11 @@ t.test('bisect-series on the demonstration series with fake builds: patch 7 in 3
   // What the vfslab fragment compiles (btrfs, nfsd and Documentation are not built).
   const compiled = ['fs/locks.c', 'fs/fcntl.c', 'fs/notify/fanotify/fanotify_user.c', 'fs/ext4/file.c'];
   let builds = 0;
+  const cached = new Set<number>(); // like the build cache: a key built once is reused
   const deps: SeriesDeps = {
     build: async (k) => {
+      if (cached.has(k)) return { bzImage: path.join(work, `bz-${k}`), key: `k${k}`, reused: true, srcDir: src, objDir: path.join(work, 'obj') };
+      cached.add(k);
       builds++;
       const objDir = path.join(work, 'obj');
       mkdirSync(objDir, { recursive: true });
@@ -231,4 +261,10 @@ t.test('bisect-series on the demonstration series with fake builds: patch 7 in 3
   t.equal(builds, 3);
   t.ok(r.builds <= Math.ceil(Math.log2(n)) + 1);
   t.match(formatSeriesReport(series, r)[0], /^first patch that changes the outcome \(good -> bad\): 7\/8 0007-/);
+  // A rerun: every build is a cache hit, the build dir still holds prefix 7, and
+  // prefix 6 is still known to be prefix 4's kernel (it was never built).
+  const again = await seriesCore(series, oracle(), path.join(work, 'state.json'), deps, quiet);
+  t.equal(again.first, 7);
+  t.same(again.tested.map((x) => x.built), [false, false, false, false]);
+  t.equal(builds, 3, 'nothing built on the rerun, prefix 6 included');
 });

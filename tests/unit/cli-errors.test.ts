@@ -32,6 +32,9 @@ const cases: { args: string[]; want: RegExp; env?: Record<string, string> }[] = 
   { args: ['run', '--settle-ms', 'soon'], want: /--settle-ms: 'soon' is not a positive integer/ },
   { args: ['run', '--profile', 'nosuch'], want: /--profile: no kernel named 'nosuch'/ },
   { args: ['model'], want: /vfslab model: takes one scenario file, got 0/ },
+  { args: ['diff', '--kernel', 'stock'], want: /--kernel: given 1 time\(s\); vfslab diff compares two kernels/ },
+  { args: ['diff', '--kernel', 'stock', '--kernel', 'patched', '--profile', 'stock'], want: /--profile: given 1 time\(s\)/ },
+  { args: ['diff', '--kernel', 'stock', '--kernel', 'patched', '--fs', 'btrfs'], want: /--fs: unknown value 'btrfs'/ },
   { args: ['repro', bad], want: new RegExp(`${bad}:3:`) },
 ];
 

@@ -133,7 +133,10 @@ int attach_to_coordinator(const char *sock_name, const char *parent, int seq)
 			return -1;
 		close(s);
 	}
-	snprintf(g_sock_name, sizeof g_sock_name, "%s", sock_name);
+	/* A fork's child passes g_sock_name itself: an overlapping snprintf
+	 * may clear it, and a grandchild could not attach any more. */
+	if (sock_name != g_sock_name)
+		snprintf(g_sock_name, sizeof g_sock_name, "%s", sock_name);
 	char msg[256], en[3 * NAME_LEN + 1], ep[3 * NAME_LEN + 1];
 	pct_encode(g_self_name, en, sizeof en);
 	pct_encode(parent ? parent : "", ep, sizeof ep);

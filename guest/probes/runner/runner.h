@@ -29,6 +29,15 @@
  * opens (the model assumes only 0,1,2 below 100). */
 #define CTL_FD 900
 
+/*
+ * MAP_DIRECT of guest/patches/0002 (include/uapi/asm-generic/mman-common.h
+ * there): not in the host's glibc headers. Scenarios pass mmap flags as
+ * numbers and the runner hands them to mmap(2) unchanged; this is the value
+ * src/scenario/flags.ts MAP_FLAGS.MAP_DIRECT must have
+ * (tests/unit/model-mapdirect-flag.test.ts checks the three agree).
+ */
+#define VFSLAB_MAP_DIRECT 0x200000
+
 #define NAME_LEN 64
 #define MAX_KV 32
 #define MAX_PROCS 32
