@@ -1,5 +1,6 @@
-// The scenario tree on the real guest, checked against the model for the
-// stock profile: the same path as `vfslab run`, one tap test per scenario.
+// The scenario tree on real guests, checked against the model for each
+// kernel's profile (stock, and the patched kernel `make test` builds): the
+// same path as `vfslab run`, one tap test per scenario.
 import path from 'node:path';
 import t from 'tap';
 import { repoRoot } from '../../harness/paths.js';
@@ -11,23 +12,25 @@ import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
 
 const files = collectScenarioFiles([path.join(repoRoot, 'tests/scenarios')]);
 const scenarios = loadScenarios(files);
-const profile = await resolveProfile('stock', undefined);
 
 // Every backend, both filesystems and every mount mode appear at least once;
 // `vfslab run --matrix` covers all 18 combinations.
-const guests: { pmem: PmemBackend; fs: FsType; dax: DaxMode }[] = [
-  { pmem: 'nvdimm', fs: 'ext4', dax: 'always' },
-  { pmem: 'virtio', fs: 'xfs', dax: 'always' },
-  { pmem: 'memmap', fs: 'xfs', dax: 'inode' },
-  { pmem: 'nvdimm', fs: 'ext4', dax: 'never' },
+const guests: { kernel: string; pmem: PmemBackend; fs: FsType; dax: DaxMode }[] = [
+  { kernel: 'stock', pmem: 'nvdimm', fs: 'ext4', dax: 'always' },
+  { kernel: 'stock', pmem: 'virtio', fs: 'xfs', dax: 'always' },
+  { kernel: 'stock', pmem: 'memmap', fs: 'xfs', dax: 'inode' },
+  { kernel: 'stock', pmem: 'nvdimm', fs: 'ext4', dax: 'never' },
+  // The whole tree on the patched kernel, against its profile (leaseCloseShutdown, mapDirect).
+  { kernel: 'patched', pmem: 'nvdimm', fs: 'xfs', dax: 'always' },
 ];
 // A generous settle time: on a loaded host a quick step must not be reported blocked.
 const settleMs = 300;
 
 // Top-level assertions, one per scenario and guest, so each counts in the summary.
 for (const g of guests) {
-  const where = `${g.pmem}/${g.fs}/dax=${g.dax}`;
-  const outcome = await runScenarios({ scenarios, kernel: 'stock', profile, settleMs, ...g });
+  const where = `${g.kernel} ${g.pmem}/${g.fs}/dax=${g.dax}`;
+  const profile = await resolveProfile(g.kernel, undefined);
+  const outcome = await runScenarios({ scenarios, profile, settleMs, ...g });
   t.equal(outcome.results.length, scenarios.length, `${where}: every scenario has a verdict`);
   outcome.results.forEach((r, i) => {
     const name = `${where} ${path.relative(repoRoot, files[i]!)}`;
