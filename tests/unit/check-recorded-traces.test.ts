@@ -35,38 +35,28 @@ function altered(obs: Observation[]): { obs: Observation[]; what: string } | nul
   return null;
 }
 
-let replayed = 0;
-for (const sc of scenarios) {
-  const file = path.join(root, 'tests/golden/traces', `${sc.name}.jsonl`);
-  if (!existsSync(file)) continue;
-  replayed++;
-  t.test(sc.name, async (t) => {
-    const obs = parseTrace(readFileSync(file, 'utf8')).observations;
-    const v = checkTrace(sc, profile, obs);
-    t.equal(v.kind, 'pass', formatVerdict(v));
-    const bad = altered(obs);
-    if (bad) {
-      const w = checkTrace(sc, profile, bad.obs);
-      t.equal(w.kind, 'diverged', `altered (${bad.what}) is caught`);
-    }
-  });
+/** Replays every trace in `dir` against `prof`; returns how many scenarios had one. */
+function replayAll(dir: string, prof: typeof profile, label: string): number {
+  let n = 0;
+  for (const sc of scenarios) {
+    const file = path.join(root, 'tests/golden', dir, `${sc.name}.jsonl`);
+    if (!existsSync(file)) continue;
+    n++;
+    t.test(`${sc.name}${label}`, async (t) => {
+      const obs = parseTrace(readFileSync(file, 'utf8')).observations;
+      const v = checkTrace(sc, prof, obs);
+      t.equal(v.kind, 'pass', formatVerdict(v));
+      const bad = altered(obs);
+      if (bad) {
+        const w = checkTrace(sc, prof, bad.obs);
+        t.equal(w.kind, 'diverged', `altered (${bad.what}) is caught`);
+      }
+    });
+  }
+  return n;
 }
-let replayedPatched = 0;
-for (const sc of scenarios) {
-  const file = path.join(root, 'tests/golden/traces-patched', `${sc.name}.jsonl`);
-  if (!existsSync(file)) continue;
-  replayedPatched++;
-  t.test(`${sc.name} (patched)`, async (t) => {
-    const obs = parseTrace(readFileSync(file, 'utf8')).observations;
-    const v = checkTrace(sc, patched, obs);
-    t.equal(v.kind, 'pass', formatVerdict(v));
-    const bad = altered(obs);
-    if (bad) {
-      const w = checkTrace(sc, patched, bad.obs);
-      t.equal(w.kind, 'diverged', `altered (${bad.what}) is caught`);
-    }
-  });
-}
+const replayed = replayAll('traces', profile, '');
+const replayedPatched = replayAll('traces-patched', patched, ' (patched)');
 t.test('patched traces are replayed', async (t) => {
   t.ok(replayedPatched > 0, `${replayedPatched} scenarios have a patched trace`);
 });
