@@ -15,7 +15,7 @@ import type { Scenario } from '../scenario/ast.js';
 import { parseTrace } from '../trace/parse.js';
 import type { Observation } from '../trace/types.js';
 import type { Profile } from '../model/profile.js';
-import { oneOf } from './options.js';
+import { oneOf, guestFlags } from './options.js';
 import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios } from './run-scenarios.js';
@@ -28,10 +28,7 @@ export const oracleFlags = {
   runs: { type: 'string' },
   'min-bad': { type: 'string' },
   'min-good': { type: 'string' },
-  pmem: { type: 'string' },
-  fs: { type: 'string' },
-  dax: { type: 'string' },
-  accel: { type: 'string' },
+  ...guestFlags,
   flavour: { type: 'string' },
 } as const;
 

@@ -2,7 +2,7 @@
 import { launchGuest } from '../../harness/launch.js';
 import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
-import { oneOf, parseCommandArgs } from './options.js';
+import { oneOf, parseCommandArgs, guestFlags } from './options.js';
 import { interactiveShell } from './shell.js';
 import { progress } from './progress.js';
 
@@ -21,10 +21,7 @@ examples:
 
 const flags = {
   kernel: { type: 'string' },
-  pmem: { type: 'string' },
-  fs: { type: 'string' },
-  dax: { type: 'string' },
-  accel: { type: 'string' },
+  ...guestFlags,
   keep: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },

@@ -6,7 +6,7 @@ import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
 import { repoRoot } from '../../harness/paths.js';
 import { InputError } from '../../harness/errors.js';
-import { oneOf, parseCommandArgs } from './options.js';
+import { oneOf, parseCommandArgs, guestFlags } from './options.js';
 import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios, type RunOutcome } from './run-scenarios.js';
@@ -36,10 +36,7 @@ example:
 const flags = {
   kernel: { type: 'string', multiple: true },
   profile: { type: 'string', multiple: true },
-  pmem: { type: 'string' },
-  fs: { type: 'string' },
-  dax: { type: 'string' },
-  accel: { type: 'string' },
+  ...guestFlags,
   'settle-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -24,3 +24,11 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
   if (!(valid as readonly string[]).includes(value)) throw new InputError(flag, `unknown value '${value}'`, valid.join('|'));
   return value as T;
 }
+
+/** The guest a command boots: the same four flags everywhere, validated by oneOf. */
+export const guestFlags = {
+  pmem: { type: 'string' },
+  fs: { type: 'string' },
+  dax: { type: 'string' },
+  accel: { type: 'string' },
+} as const;

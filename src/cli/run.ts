@@ -5,7 +5,7 @@ import { DAX_MODES, FS_TYPES, PMEM_BACKENDS, type DaxMode, type FsType, type Pme
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
 import { repoRoot } from '../../harness/paths.js';
 import { InputError } from '../../harness/errors.js';
-import { oneOf, parseCommandArgs } from './options.js';
+import { oneOf, parseCommandArgs, guestFlags } from './options.js';
 import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios, type ScenarioResult } from './run-scenarios.js';
@@ -45,10 +45,7 @@ examples:
 const flags = {
   kernel: { type: 'string' },
   profile: { type: 'string' },
-  pmem: { type: 'string' },
-  fs: { type: 'string' },
-  dax: { type: 'string' },
-  accel: { type: 'string' },
+  ...guestFlags,
   'settle-ms': { type: 'string' },
   batch: { type: 'string' },
   keep: { type: 'boolean' },
