@@ -35,6 +35,9 @@ function startServer(port: number): Promise<ssh2.Server> {
         session.on('exec', (acceptExec, _reject, info) => {
           const ch = acceptExec();
           const p = spawn('sh', ['-c', info.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+          // A command that exits before reading its stdin (a failed `mkdir -p`)
+          // makes the next write EPIPE, as sshd would see; not the client's fault.
+          p.stdin.on('error', () => undefined);
           ch.pipe(p.stdin);
           p.stdout.pipe(ch, { end: false });
           p.stderr.pipe(ch.stderr, { end: false });
