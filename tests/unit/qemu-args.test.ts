@@ -63,7 +63,7 @@ t.test('argv facts that the recipe depends on', async (t) => {
 t.test('the contract cmdline, in order', async (t) => {
   t.equal(
     buildKernelCmdline(base),
-    `console=ttyS0 panic=-1 quiet loglevel=5 random.trust_cpu=on vfslab.pmem=nvdimm vfslab.fs=ext4 vfslab.dax=always vfslab.key=${base.authorizedKeyB64}`,
+    `console=ttyS0 panic=-1 quiet loglevel=5 random.trust_cpu=on cryptomgr.notests ipv6.disable=1 vfslab.pmem=nvdimm vfslab.fs=ext4 vfslab.dax=always vfslab.key=${base.authorizedKeyB64}`,
   );
 });
 
