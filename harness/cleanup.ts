@@ -9,6 +9,8 @@ type Action = () => void;
 const actions = new Map<number, Action>();
 let nextId = 1;
 let installed = false;
+/** Set when an exception or rejection went uncaught: the exit that follows is a crash. */
+let crashed = false;
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
@@ -34,6 +36,11 @@ export function runCleanups(): void {
       // Best effort: one failing action must not keep the others from running.
     }
   }
+}
+
+/** Whether this process is ending because of an uncaught exception (cleanups may keep evidence then). */
+export function processCrashed(): boolean {
+  return crashed;
 }
 
 export function pendingCleanups(): number {
@@ -67,6 +74,10 @@ const signalHandlers = Object.fromEntries(SIGNALS.map((s) => [s, () => onSignal(
 export function installCleanupHandlers(): void {
   if (installed) return;
   installed = true;
+  // A monitor only observes: Node still prints the error and exits 1, then 'exit' runs the cleanups.
+  process.on('uncaughtExceptionMonitor', () => {
+    crashed = true;
+  });
   process.on('exit', runCleanups);
   for (const s of SIGNALS) process.on(s, signalHandlers[s]);
 }

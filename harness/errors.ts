@@ -15,6 +15,8 @@ export type ErrorKind =
 
 export class VfslabError extends Error {
   readonly kind: ErrorKind;
+  /** What a guest command wrote to stdout before it failed (a lost connection, a timeout): results so far. */
+  partialStdout?: string;
   constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.kind = kind;

@@ -18,6 +18,7 @@ import { SshConnection, type ExecOptions, type ExecResult } from './ssh/connecti
 import { generateClientKey, hostKeyFromMarker, type ClientKey, type HostKey } from './ssh/keys.js';
 import { WorkDir } from './workdir.js';
 import { qmpHumanCommands } from './qemu/qmp.js';
+import { crashPoint } from './test-seams.js';
 
 export interface GuestBootOptions {
   kernel: string;
@@ -111,6 +112,8 @@ export class Guest {
     resolveBinary(qemuBin);
     const accel = await resolveAccel(opts.accel ?? 'auto', { qemu: qemuBin, kernel: opts.kernel, cacheFile: opts.accelCacheFile });
     const dir = new WorkDir(opts.tmpDir);
+    // Should vfslab crash, the console log is what explains the guest's side.
+    dir.keepOnCrash = ['console.log', 'qemu.argv.json'];
     const guest = new Guest(opts, accel, dir, generateClientKey(`vfslab@${dir.path}`));
     try {
       await guest.start(qemuBin);
@@ -248,7 +251,10 @@ export class Guest {
   }
 
   private onConsole(text: string): void {
-    if (this.console === '') this.stage('first-byte');
+    if (this.console === '') {
+      this.stage('first-byte');
+      crashPoint('boot');
+    }
     this.console += text;
     this.scanner.push(text);
     this.opts.onConsole?.(text);
@@ -424,7 +430,9 @@ export class Guest {
     } catch (e) {
       // The connection drops a moment before QEMU's exit is reaped: prefer the real cause.
       if (e instanceof SshError) await settlesWithin(this.qemu.exited, 1000);
-      throw this.sshFailure(e);
+      const f = this.sshFailure(e);
+      if (e instanceof VfslabError && f instanceof VfslabError) f.partialStdout ??= e.partialStdout;
+      throw f;
     }
   }
 
@@ -449,13 +457,20 @@ export class Guest {
   /** Powers the guest off over SSH, waits for QEMU to exit (kill fallback), and cleans up. */
   async shutdown(graceMs = 15_000): Promise<QemuExit> {
     this.expectExit = true;
-    if (this.qemu.running && this.ssh && !this.ssh.closed) {
+    const canPowerOff = this.qemu.running && this.ssh !== undefined && !this.ssh.closed;
+    if (canPowerOff) {
       // poweroff -f never reports back: the connection dies with the guest.
-      this.ssh.exec('poweroff -f', { timeoutMs: graceMs }).catch(() => undefined);
+      this.ssh!.exec('poweroff -f', { timeoutMs: graceMs }).catch(() => undefined);
     }
-    const exit = await this.qemu.stop(graceMs);
+    // Without SSH (sshd killed, connection lost) nothing will power the guest off: do not wait for it.
+    const exit = await this.qemu.stop(canPowerOff ? graceMs : 0);
     await this.teardown(false);
     return exit;
+  }
+
+  /** Test seam (VFSLAB_TEST_FAULT=drop-ssh): the host destroys the SSH socket, as a network fault would. */
+  dropConnection(): void {
+    this.ssh?.destroy();
   }
 
   /** Kills QEMU at once and cleans up. */

@@ -5,18 +5,26 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onCleanup } from './cleanup.js';
+import { onCleanup, processCrashed } from './cleanup.js';
 
 export class WorkDir {
   readonly path: string;
   /** When true, the directory survives for inspection (keepOnFailure after a failure). */
   keep = false;
+  /**
+   * Files kept if this process crashes while the directory is live (the
+   * console log): the evidence of what the guest did. Everything else (pmem
+   * image, keys, sockets) still goes.
+   */
+  keepOnCrash: readonly string[] = [];
   private readonly unregister: () => void;
 
   constructor(parent = os.tmpdir()) {
     this.path = fs.mkdtempSync(path.join(parent, 'vfslab-'));
     this.unregister = onCleanup(() => {
-      if (!this.keep) this.removeNow();
+      if (this.keep) return;
+      if (processCrashed() && this.keepOnCrash.length) this.pruneTo(this.keepOnCrash);
+      else this.removeNow();
     });
   }
 
@@ -48,6 +56,11 @@ export class WorkDir {
     this.unregister();
     if (!this.keep) this.removeNow();
     return fs.existsSync(this.path);
+  }
+
+  private pruneTo(names: readonly string[]): void {
+    for (const f of fs.readdirSync(this.path)) if (!names.includes(f)) fs.rmSync(this.file(f), { recursive: true, force: true });
+    process.stderr.write(`vfslab: crashed; kept ${names.filter((n) => fs.existsSync(this.file(n))).join(', ')} in ${this.path}\n`);
   }
 
   private removeNow(): void {

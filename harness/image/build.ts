@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -6,6 +6,8 @@ import { guestDir, imagesDir, probesBuildDir, repoRoot } from '../paths.js';
 import { readManifest, updateManifest, type InitramfsEntry, type KernelEntry } from './manifest.js';
 import { floorEntries, guestEntries, type Entry } from './contents.js';
 import { hashEntries } from './hash.js';
+import { onCleanup } from '../cleanup.js';
+import { crashPoint } from '../test-seams.js';
 
 export class ImageBuildError extends Error {
   readonly exitCode = 2;
@@ -36,6 +38,8 @@ async function buildImage(entries: Entry[], hash: string, name: string, afterSta
   const out = path.join(imagesDir, file);
   if (existsSync(out)) return file;
   const work = await mkdtemp(path.join(imagesDir, '.stage-'));
+  // A crash or a signal mid-build must not leave a half-staged tree in images/.
+  const unregister = onCleanup(() => rmSync(work, { recursive: true, force: true }));
   try {
     const root = path.join(work, 'root');
     await stage(entries, root);
@@ -45,6 +49,7 @@ async function buildImage(entries: Entry[], hash: string, name: string, afterSta
   } catch (e) {
     throw new ImageBuildError(`image: building ${file} failed: ${(e as Error).message}`);
   } finally {
+    unregister();
     await rm(work, { recursive: true, force: true });
   }
   return file;
@@ -59,6 +64,7 @@ export async function buildProbes(): Promise<void> {
 
 /** The guest initramfs for a kernel: rebuilt only when its content hash changes. */
 export async function ensureInitramfs(kernel: KernelEntry, log: (s: string) => void): Promise<InitramfsEntry> {
+  crashPoint('image');
   await buildProbes();
   const modulesRoot = path.join(imagesDir, kernel.modulesDir);
   const entries = await guestEntries({

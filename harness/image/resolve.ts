@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { imagesDir } from '../paths.js';
 import { InputError, KernelMissingError } from '../errors.js';
@@ -32,6 +32,7 @@ export async function resolveBootImages(kernelArg: string, log: (s: string) => v
     throw new InputError('--kernel', `no kernel named '${kernelArg}' in images/manifest.json`, `${names} or a path to a bzImage`);
   }
   if (looksLikePath && !existsSync(kernelArg)) throw new KernelMissingError(kernelArg, 'kernel');
+  if (looksLikePath) checkBzImage(kernelArg);
   // The initramfs carries the stock kernel's modules (the one it was built for).
   const initramfs: InitramfsEntry = await ensureInitramfs(stock, log);
   return {
@@ -40,4 +41,23 @@ export async function resolveBootImages(kernelArg: string, log: (s: string) => v
     initrdHash: initramfs.hash,
     kernel: named,
   };
+}
+
+/**
+ * A user's kernel must be an x86 boot image: the setup header's "HdrS" magic
+ * at 0x202 (Documentation/x86/boot.rst). Anything else (a vmlinux, a
+ * truncated or corrupt file) would only show as a guest that never prints a
+ * byte, after the whole boot timeout.
+ */
+export function checkBzImage(file: string): void {
+  const valid = 'a bzImage, e.g. arch/x86/boot/bzImage of a built tree';
+  if (!statSync(file).isFile()) throw new InputError('--kernel', `${file} is not a file`, valid);
+  const buf = Buffer.alloc(4);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, 4, 0x202);
+  } finally {
+    closeSync(fd);
+  }
+  if (buf.toString('latin1') !== 'HdrS') throw new InputError('--kernel', `${file} is not an x86 boot image (no "HdrS" header at 0x202: corrupt, truncated or a vmlinux)`, valid);
 }

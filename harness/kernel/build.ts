@@ -16,7 +16,7 @@ import { buildKey, cacheDirFor, cachedFiles, configHash, lookupCached, builtKern
 import { emptySeries, loadSeries, seriesPrefix, type Series } from './series.js';
 import { ensureDebianSource, makefileVersion, treeBuiltInPlace, userTree, type KernelSource } from './source.js';
 import { preparePatchedTree } from './patch.js';
-import { ProgressCounter, type BuildProgress } from './progress.js';
+import { historyFile, ProgressCounter, readBuildHistory, writeBuildHistory, type BuildProgress } from './progress.js';
 
 export const FLAVOURS = ['default', 'debug'] as const;
 export type Flavour = (typeof FLAVOURS)[number];
@@ -277,7 +277,11 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
     await rm(objDir, { recursive: true, force: true });
   }
   await mkdir(objDir, { recursive: true });
-  const counter = new ProgressCounter(t0);
+  // A full build (no vmlinux yet) is predicted by the last full build of the
+  // flavour on this machine (kept beside ccache, so a fresh clone has an ETA too).
+  const fromScratch = !existsSync(path.join(objDir, 'vmlinux'));
+  const progressFile = historyFile(path.dirname(ccacheDir), opts.flavour);
+  const counter = new ProgressCounter(t0, { full: fromScratch, history: await readBuildHistory(progressFile) });
   const tick = (): void => opts.onProgress?.(counter.snapshot(Date.now()));
   if (opts.clean || !stamp || stamp.configKey !== configKey || fresh || !existsSync(path.join(objDir, '.config'))) {
     counter.setPhase('config');
@@ -304,6 +308,8 @@ export async function buildKernel(opts: BuildOptions): Promise<BuildResult> {
   }
   counter.setPhase('done');
   tick();
+  const history = counter.toHistory();
+  if (history) await writeBuildHistory(progressFile, history).catch(() => {}); // only the next ETA depends on it
   for (const w of made.warnings) log(`kernel: ${w}`);
 
   const release = (await readFile(path.join(objDir, 'include', 'config', 'kernel.release'), 'utf8')).trim();

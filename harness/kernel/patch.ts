@@ -83,7 +83,7 @@ export class PatchApplyError extends InputError {
     readonly failure: PatchFailure,
     detail: string,
   ) {
-    super(patchFile, `does not apply: ${detail}`);
+    super(patchFile, `does not apply: ${detail}`, 'a patch refreshed against this tree (quilt refresh), or the series without it');
   }
 }
 

@@ -92,6 +92,12 @@ export class SshConnection {
     this.client.end();
   }
 
+  /** Destroys the socket without a goodbye (a dropped connection); running commands fail with SshError. */
+  destroy(): void {
+    this.endReason = 'connection dropped by the host';
+    this.client.destroy();
+  }
+
   /** A login shell on a pty, for a person at a terminal. */
   shell(win: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
@@ -111,12 +117,15 @@ export class SshConnection {
       if (this.ended) return reject(new SshError(`cannot run '${brief(cmd)}': ${this.endReason || 'connection closed'}`));
       let channel: ClientChannel | undefined;
       let settled = false;
+      const out: Buffer[] = [];
       const finish = (err: Error | undefined, res?: ExecResult<Buffer>) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.client.removeListener('close', onClientClose);
         if (err) {
+          // The runner streams one result line at a time: what arrived before the failure is kept.
+          if (err instanceof SshError || err instanceof TimeoutError) err.partialStdout = Buffer.concat(out).toString('utf8');
           if (channel) {
             // Dropbear honours the signal request; closing the channel is the fallback.
             try {
@@ -136,7 +145,6 @@ export class SshConnection {
       this.client.exec(cmd, (err, ch) => {
         if (err) return finish(new SshError(`exec '${brief(cmd)}': ${err.message}`, { cause: err }));
         channel = ch;
-        const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let total = 0;
         let code: number | null = null;

@@ -20,7 +20,8 @@ export function formatVerdict(v: Verdict): string {
       out.push(`  allowed: ${d.allowed.length ? d.allowed.join('\n           ') : '(nothing)'}`);
       out.push(`  by:      ${d.by === 'model' ? 'the reference model' : "the scenario's pinned expectation"}`);
       if (d.rules.length) out.push('  rules:', ...d.rules.map((r) => `    - ${r}`));
-      if (d.state.length) out.push('  model state before it:', ...d.state.map((l) => `    ${l}`));
+      // A pin is checked after the model took the step, so its state is the one after it.
+      if (d.state.length) out.push(`  model state ${d.by === 'expectation' ? 'after the step' : 'before it'}:`, ...d.state.map((l) => `    ${l}`));
       return out.join('\n');
     }
   }

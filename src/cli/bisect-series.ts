@@ -36,8 +36,9 @@ or untestable prefixes hide it, 2 bad input, 3 the base could not be tested.
 
 ${oracleUsage}
 
-example:
-  vfslab bisect-series tests/fixtures/bisect/series tests/fixtures/bisect/rdlck-wronly.scenario`;
+examples:
+  vfslab bisect-series tests/fixtures/bisect/series tests/fixtures/bisect/rdlck-wronly.scenario
+  vfslab bisect-series my-patches/series --expect good.jsonl my.scenario`;
 
 const flags = { ...oracleFlags, tree: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 

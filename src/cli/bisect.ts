@@ -21,8 +21,9 @@ exit: 0 the first bad commit was found, 1 git bisect ended without one
 
 ${oracleUsage}
 
-example:
-  vfslab bisect --tree ~/linux --good v6.1 --bad HEAD tests/scenarios/lease/break-setsig-sifd.scenario`;
+examples:
+  vfslab bisect --tree ~/linux --good v6.1 --bad HEAD tests/scenarios/lease/break-setsig-sifd.scenario
+  vfslab bisect --tree ~/linux --good v6.1 --bad v6.2 --predicate oops --runs 3 stress.scenario`;
 
 const flags = { ...oracleFlags, good: { type: 'string' }, bad: { type: 'string' }, tree: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 

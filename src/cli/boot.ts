@@ -4,19 +4,30 @@ import { DAX_MODES, FS_TYPES, PMEM_BACKENDS } from '../../harness/qemu/args.js';
 import { ACCEL_REQUESTS } from '../../harness/qemu/accel.js';
 import { oneOf, parseCommandArgs, guestFlags } from './options.js';
 import { interactiveShell } from './shell.js';
-import { progress } from './progress.js';
+import { bootStages, progress } from './progress.js';
 
-export const bootUsage = `usage: vfslab boot [--kernel stock|PATH] [--pmem nvdimm|memmap|virtio]
+export const bootUsage = `usage: vfslab boot [--kernel stock|NAME|PATH] [--pmem nvdimm|memmap|virtio]
                    [--fs ext4|xfs] [--dax always|inode|never] [--accel auto|kvm|tcg]
                    [--keep] [--verbose] [-- CMD...]
 
 Boots the guest, runs CMD in it over SSH and exits with CMD's status; with no
 CMD and a terminal on stdin, opens a shell. The pmem filesystem is mounted at
-/mnt/pmem, probes are in /opt/vfslab/bin.
+/mnt/pmem, probes are in /opt/vfslab/bin. Progress (boot stages) goes to
+stderr: one live line on a terminal, plain lines when not a TTY or CI=true.
+
+  --kernel K      stock (the pinned Debian kernel), a name from
+                  images/manifest.json (e.g. patched), or a bzImage path
+  --keep          keep the work dir (console log, pmem image) if it fails
+  --verbose, -v   copy the guest console to stderr
+
+exit: CMD's (or the shell's) status, so 0 when it succeeded; 1 if CMD
+succeeded but the kernel oopsed; 2 bad input or missing set-up (nothing
+boots); 3 infrastructure (boot, QEMU, SSH); 130/143 interrupted.
 
 examples:
   vfslab boot --pmem nvdimm --fs xfs --dax always -- cat /proc/mounts
   vfslab boot --pmem virtio -- /opt/vfslab/bin/smoke
+  vfslab boot --kernel patched -- uname -r
   vfslab boot                    # interactive shell`;
 
 const flags = {
@@ -39,7 +50,10 @@ export async function bootCommand(argv: string[]): Promise<number> {
   const accelReq = oneOf('--accel', values.accel, ACCEL_REQUESTS, 'auto');
   const log = progress();
   log(`boot: ${pmem}/${fs}/dax=${dax}`);
+  const stages = bootStages(log);
   const { guest } = await launchGuest({
+    onStage: stages.onStage,
+    onSpawn: stages.onSpawn,
     kernel: values.kernel ?? 'stock',
     accel: accelReq,
     pmem,
@@ -48,7 +62,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     keepOnFailure: values.keep ?? false,
     onConsole: values.verbose ? (c) => process.stderr.write(c) : undefined,
     log,
-  });
+  }).finally(stages.end);
   let status = 0;
   try {
     const ready = guest.stages.find((s) => s.name === 'ssh-ready');

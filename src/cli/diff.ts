@@ -11,7 +11,7 @@ import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios, type RunOutcome } from './run-scenarios.js';
 import { emptyTally, tally, tallyLine } from './tap-output.js';
-import { progress } from './progress.js';
+import { bootStages, progress } from './progress.js';
 import { compareRuns, diffRows } from './diff-compare.js';
 import { formatSideBySide, verdictText } from './diff-format.js';
 
@@ -26,12 +26,14 @@ traces differ (modulo times, pids and the runner's timing fields), step by
 step: what A saw beside what B saw, with the model's verdict for each side
 against that kernel's own profile. Scenarios one profile cannot run (a
 missing feature) are counted, not compared. --profile, given twice, names the
-profiles of kernels given as paths. Exit 0 when the model explains both
-sides of every scenario, 1 if either side diverges (or a kernel oopses),
-2 bad input, 3 infrastructure.
+profiles of kernels given as paths.
 
-example:
-  vfslab diff --kernel stock --kernel patched tests/scenarios/lease`;
+exit: 0 the model explains both sides of every scenario; 1 either side
+diverges (or a kernel oopses); 2 bad input or missing set-up; 3 infrastructure.
+
+examples:
+  vfslab diff --kernel stock --kernel patched tests/scenarios/lease
+  vfslab diff --kernel stock --kernel ~/linux/arch/x86/boot/bzImage --profile stock --profile stock my.scenario`;
 
 const flags = {
   kernel: { type: 'string', multiple: true },
@@ -71,7 +73,8 @@ export async function diffCommand(argv: string[]): Promise<number> {
   for (let k = 0; k < 2; k++) {
     const profile = profs[k]!;
     log(`diff: running ${scenarios.length} scenario(s) on kernel ${kernels[k]} (profile ${profile.name})`);
-    outcomes.push(await runScenarios({ scenarios, kernel: kernels[k]!, profile, ...guest, accel, settleMs, log }));
+    const stages = bootStages(log);
+    outcomes.push(await runScenarios({ scenarios, kernel: kernels[k]!, profile, ...guest, accel, settleMs, log, onStage: stages.onStage, onSpawn: stages.onSpawn }).finally(stages.end));
   }
   const [ra, rb] = [outcomes[0]!.results, outcomes[1]!.results];
   const [ka, kb] = [kernels[0]!, kernels[1]!];

@@ -2,10 +2,9 @@
 // with our patch series and config fragment, recorded in images/manifest.json.
 import path from 'node:path';
 import { buildKernel, FLAVOURS, KernelBuildError } from '../../harness/kernel/build.js';
-import { formatProgress, type BuildProgress } from '../../harness/kernel/progress.js';
 import { InputError } from '../../harness/errors.js';
 import { oneOf, parseCommandArgs } from './options.js';
-import { progress } from './progress.js';
+import { buildRenderer, progress } from './progress.js';
 
 export const kernelUsage = `usage: vfslab kernel build [--tree PATH] [--series FILE|none]
                            [--flavour default|debug] [--name NAME]
@@ -25,6 +24,13 @@ with the profile features the series' patches declare (Vfslab-Feature: lines).
   --name NAME     manifest name. Default: patched, or stock-src when the series
                   is empty; with -debug appended for the debug flavour.
 
+Progress goes to stderr: on a terminal one live line (phase, objects compiled,
+elapsed time and an ETA from the last full build of the flavour); plain lines
+every 15 s when not a TTY or CI=true.
+
+exit: 0 built (or found in the cache); 2 bad input (flag, series, tree);
+3 the build failed (the log's path and an excerpt are printed).
+
 examples:
   vfslab kernel build                          # kernels.patched
   vfslab kernel build --series none            # kernels.stock-src
@@ -39,28 +45,6 @@ const flags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** One status line rewritten in place on a terminal; a plain line every 15 s otherwise (CI logs). */
-function progressRenderer(log: (s: string) => void): { update: (p: BuildProgress) => void; end: () => void } {
-  const tty = process.stderr.isTTY === true && process.env['CI'] !== 'true';
-  let lastPlain = 0;
-  let shown = false;
-  return {
-    update(p) {
-      if (tty) {
-        const line = formatProgress(p).slice(0, (process.stderr.columns ?? 100) - 1);
-        process.stderr.write(`\r\x1b[K${line}`);
-        shown = true;
-      } else if (p.elapsedMs - lastPlain >= 15000 || p.phase === 'done') {
-        lastPlain = p.elapsedMs;
-        log(formatProgress(p));
-      }
-    },
-    end() {
-      if (tty && shown) process.stderr.write('\r\x1b[K');
-    },
-  };
-}
-
 async function build(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('kernel build', argv, flags, true);
   if (values.help) {
@@ -70,17 +54,14 @@ async function build(argv: string[]): Promise<number> {
   if (positionals.length) throw new InputError('vfslab kernel build', `unexpected argument '${positionals[0]}'`, '--tree --series --flavour --name');
   const flavour = oneOf('--flavour', values.flavour, FLAVOURS, 'default');
   const log = progress();
-  const render = progressRenderer(log);
+  const render = buildRenderer(log);
   try {
     const r = await buildKernel({
       tree: values.tree,
       series: values.series,
       flavour,
       name: values.name,
-      log: (s) => {
-        render.end();
-        log(s);
-      },
+      log,
       onProgress: render.update,
     });
     render.end();

@@ -12,6 +12,7 @@ import { bisectSeriesCommand } from './bisect-series.js';
 import { bisectCommand } from './bisect.js';
 import { mergeCommand } from './merge.js';
 import { diffCommand } from './diff.js';
+import { fuzzCommand } from './fuzz.js';
 
 // Fixable by the user before anything boots (a flag, a file, set-up): exit 2.
 // The rest (boot, QEMU death, SSH) is infrastructure: exit 3, never 1.
@@ -30,16 +31,35 @@ const commands: Record<string, Command> = {
   'bisect-series': { run: bisectSeriesCommand, summary: 'find the first patch of a quilt series that changes a scenario outcome' },
   bisect: { run: bisectCommand, summary: 'git bisect start/run/reset in a kernel tree with bisect-step as the oracle' },
   diff: { run: diffCommand, summary: 'run scenarios on two kernels and show where their traces differ, with the model on each side' },
+  fuzz: { run: fuzzCommand, summary: 'generated scenarios against the model on one guest; divergences shrunk to a scenario and a C reproducer' },
 };
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: vfslab COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n\nvfslab COMMAND --help shows a command's options and examples.`;
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
+  return `usage: vfslab COMMAND [OPTIONS]
+
+commands:
+${lines.join('\n')}
+
+vfslab COMMAND --help (or vfslab help COMMAND) shows a command's options,
+exit codes and examples.
+
+exit: 0 success; 1 a scenario diverged or the kernel oopsed; 2 bad input or
+missing set-up (nothing boots); 3 infrastructure (boot, QEMU, SSH, build);
+130/143 interrupted. bisect-step uses git bisect's codes (its --help).
+
+examples:
+  vfslab boot -- uname -r
+  vfslab run tests/scenarios/lease
+  vfslab model my.scenario
+  vfslab help run`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
+    // `vfslab help COMMAND` is `vfslab COMMAND --help`.
+    if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) return commands[rest[0]]!.run(['--help']);
     console.log(usage());
     return name ? 0 : 2;
   }

@@ -10,11 +10,16 @@ import { emptyTally, tally, tallyLine } from './tap-output.js';
 export const mergeUsage = `usage: vfslab merge OUT.json IN.json... [--junit FILE]
 
 Joins results written by \`vfslab run --json\` (e.g. one per CI shard) into
-OUT.json, and optionally a JUnit file for the whole suite. Exit 1 if any
-merged scenario diverged, 3 if any had an infrastructure error.
+OUT.json, and optionally a JUnit file for the whole suite. OUT.json must not
+exist yet (nothing is overwritten).
 
-example:
-  vfslab merge all.json shard1.json shard2.json shard3.json --junit all.xml`;
+exit: 0 every merged scenario passed or was skipped; 1 one diverged; 2 bad
+input (a missing or foreign input file, an existing output); 3 one had an
+infrastructure error.
+
+examples:
+  vfslab merge all.json shard1.json shard2.json shard3.json --junit all.xml
+  vfslab merge all.json results/*.json`;
 
 export function readResults(file: string): RunResults {
   if (!existsSync(file)) throw new InputError(file, 'no such file', 'a results file written by vfslab run --json');

@@ -10,8 +10,15 @@ export const modelUsage = `usage: vfslab model SCENARIO_FILE [--profile stock|NA
 Prints, step by step, the outcomes a kernel of the profile may produce, with
 the kernel rules behind them. No guest is booted.
 
-example:
-  vfslab model tests/scenarios/lease/break-setsig-sifd.scenario`;
+  --profile P     stock (default), a kernel name from images/manifest.json
+                  (e.g. patched), or a profile JSON file
+
+exit: 0 printed; 2 bad input (the scenario's file:line problems, an unknown
+profile).
+
+examples:
+  vfslab model tests/scenarios/lease/break-setsig-sifd.scenario
+  vfslab model --profile patched tests/scenarios/lease/shutdown-close-registered-fd.scenario`;
 
 export async function modelCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('model', argv, { profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);

@@ -10,8 +10,11 @@ Writes one C file that replays the scenario without vfslab and prints its
 trace as JSON lines. Build and run it as root on the kernel under test:
   gcc -static -O2 -o repro repro.c && ./repro
 
-example:
-  vfslab repro tests/scenarios/lease/break-stale-sifd.scenario > repro.c`;
+exit: 0 written; 2 bad input (the scenario's file:line problems).
+
+examples:
+  vfslab repro tests/scenarios/lease/break-stale-sifd.scenario > repro.c
+  vfslab repro my.scenario > repro.c && gcc -static -O2 -o repro repro.c`;
 
 export async function reproCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('repro', argv, { help: { type: 'boolean', short: 'h' } }, true);

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../harness/errors.js';
+import { crashPoint } from '../../harness/test-seams.js';
 import { predict } from '../check/index.js';
 import { generateRepro } from '../repro/generate.js';
 import type { Scenario } from '../scenario/ast.js';
@@ -71,6 +72,7 @@ export function writeResults(
   ctx: ReportContext,
 ): void {
   if (o.json) writeWhole(o.json, JSON.stringify(results, null, 1) + '\n');
+  crashPoint('report', 'throw');
   if (o.junit) writeWhole(o.junit, toJUnit(results));
   if (o.report) writeReport(o.report, results, ctx);
 }
@@ -90,7 +92,7 @@ function writeReport(dir: string, r: RunResults, ctx: ReportContext): void {
     writeWhole(path.join(dir, scriptFile), reproducerScript(guestOf(r, s.guest)?.guest.qemuArgv ?? [], reproFile), 0o755);
     const excerpt = afterReady(ctx.consoles[s.guest ?? ''] ?? '');
     const text = existsSync(sc.file) ? readFileSync(sc.file, 'utf8') : '';
-    writeWhole(path.join(dir, pageName(s)), scenarioPage(s, { text, prediction: predict(sc, ctx.profile), consoleExcerpt: excerpt, reproFile, scriptFile }));
+    writeWhole(path.join(dir, pageName(s)), scenarioPage(s, { text, prediction: predict(sc, ctx.profile), consoleExcerpt: excerpt, reproFile, scriptFile, profile: `${ctx.profile.name} ${ctx.profile.version}` }));
   });
 }
 

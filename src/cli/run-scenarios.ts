@@ -6,12 +6,14 @@ import type { OopsFinding } from '../../harness/console/oops.js';
 import type { AccelRequest } from '../../harness/qemu/accel.js';
 import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
 import { VfslabError } from '../../harness/errors.js';
+import { crashPoint, faultCommandPrefix, faultFromEnv, type TestFault } from '../../harness/test-seams.js';
 import type { Scenario } from '../scenario/ast.js';
 import { serializePlan } from '../scenario/wire.js';
 import { parseTrace, groupByScenario } from '../trace/parse.js';
 import type { Observation } from '../trace/types.js';
 import { checkTrace, setupMismatch, type GuestFacts, type Verdict } from '../check/index.js';
 import { missingFeatures, type Profile } from '../model/profile.js';
+import { scenarioMs } from '../report/timing.js';
 
 export const RUNNER = '/opt/vfslab/bin/vfslab-runner';
 const PLAN = '/tmp/vfslab-plan';
@@ -34,6 +36,14 @@ export interface RunRequest {
   log?: (line: string) => void;
   /** Test seam: kill the guest's runner 1 s into batch N (0-based), as a crash would. */
   killRunnerInBatch?: number;
+  /** Test seam: a fault while batch N runs (harness/test-seams.ts); default from VFSLAB_TEST_FAULT. */
+  fault?: TestFault;
+  /** Test seam: the host's limit for one batch (default 60 s + 15 s per scenario). */
+  batchTimeoutMs?: number;
+  /** Boot stages of every guest the run starts (for live progress). */
+  onStage?: (stage: { name: string; ms: number }) => void;
+  /** Called as each guest's QEMU starts. */
+  onSpawn?: () => void;
   /** Called as each scenario's verdict is known (for live TAP output). */
   onResult?: (r: ScenarioResult, index: number) => void;
 }
@@ -71,6 +81,8 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   };
   const runnable: number[] = [];
   let batchNo = 0;
+  const fault: TestFault | undefined =
+    req.fault ?? (req.killRunnerInBatch !== undefined ? { kind: 'kill-runner', batch: req.killRunnerInBatch } : faultFromEnv());
   req.scenarios.forEach((sc, i) => {
     const why = notApplicable(sc, req.profile, facts);
     if (why) deliver(i, { scenario: sc, verdict: { kind: 'not-applicable', scenario: sc.name, reason: why }, observations: [], ms: 0 });
@@ -89,6 +101,8 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
         keepOnFailure: req.keepOnFailure,
         noTemplate: req.noTemplate,
         log,
+        onStage: req.onStage,
+        onSpawn: req.onSpawn,
       })
     ).guest;
   let guest = await boot();
@@ -97,11 +111,14 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   // Oopses and console of guests already recycled.
   const oopses: OopsFinding[] = [];
   let consoleText = '';
-  const retire = async (): Promise<void> => {
+  let retired = false;
+  const retire = async (graceMs?: number): Promise<void> => {
+    if (retired) return;
+    retired = true;
     oopses.push(...guest.oopses());
     consoleText += guest.consoleText();
     if (guest.oopses().length) guest.markFailed();
-    await guest.shutdown();
+    await guest.shutdown(graceMs);
   };
   try {
     const size = req.batchSize ?? 25;
@@ -111,8 +128,21 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
       // the rest of the scenarios get a fresh guest.
       if (failure && b + size < runnable.length) {
         log(`run: ${failure}; recycling the guest for the remaining ${runnable.length - b - size} scenario(s)`);
-        await retire();
-        guest = await boot();
+        // A guest that failed may be wedged (a frozen fs makes poweroff's sync hang): a short grace.
+        await retire(5000);
+        try {
+          guest = await boot();
+          retired = false;
+        } catch (e) {
+          if (!(e instanceof VfslabError)) throw e;
+          // Finished verdicts stay; the rest are reported as not run, never dropped.
+          const reason = `not run: no guest after recycling (${e.message.split('\n')[0]}); first failure: ${failure}`;
+          log(`run: ${reason}`);
+          for (const i of runnable.slice(b + size)) {
+            deliver(i, { scenario: req.scenarios[i]!, verdict: { kind: 'infra', scenario: req.scenarios[i]!.name, reason }, observations: [], ms: 0 });
+          }
+          break;
+        }
       }
     }
   } finally {
@@ -132,21 +162,32 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     const t0 = performance.now();
     let text = '';
     let failure = '';
+    let dropTimer: NodeJS.Timeout | undefined;
     try {
       await guest.upload(Buffer.from(serializePlan(scenarios, { settleMs: req.settleMs })), PLAN);
       // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
-      const fault = req.killRunnerInBatch === batchNo++ ? '(sleep 1; killall -KILL vfslab-runner) & ' : '';
-      const r = await guest.exec(`mkdir -p ${BASE} && ${fault}${RUNNER} --plan ${PLAN} --base ${BASE}`, { timeoutMs: 60_000 + 15_000 * scenarios.length });
+      const f = fault?.batch === batchNo ? fault.kind : undefined;
+      if (f === 'drop-ssh') dropTimer = setTimeout(() => guest.dropConnection(), 1000);
+      const prefix = f ? faultCommandPrefix(f) : '';
+      const r = await guest.exec(`${prefix}mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE}`, {
+        timeoutMs: req.batchTimeoutMs ?? 60_000 + 15_000 * scenarios.length,
+      });
       text = r.stdout;
       if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
     } catch (e) {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;
+      // Scenarios whose trace is complete in what arrived are checked as usual.
+      text = e.partialStdout ?? '';
+    } finally {
+      clearTimeout(dropTimer);
+      batchNo++;
     }
     const ms = (performance.now() - t0) / scenarios.length;
     batchVerdicts(scenarios, text, failure, req.profile, facts).forEach((r, k) => {
-      deliver(batch[k]!, { scenario: scenarios[k]!, ...r, ms });
+      deliver(batch[k]!, { scenario: scenarios[k]!, ...r, ms: scenarioMs(r.observations, ms) });
     });
+    crashPoint('run');
     return failure;
   }
 }

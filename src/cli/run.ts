@@ -10,7 +10,7 @@ import { collectScenarioFiles, loadScenarios } from './scenario-files.js';
 import { resolveProfile } from './profile.js';
 import { runScenarios, type ScenarioResult } from './run-scenarios.js';
 import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
-import { progress, ticker } from './progress.js';
+import { bootStages, progress, ticker } from './progress.js';
 import { inShard, parseShard } from './shard.js';
 import { checkOutputPaths, writeResults } from './results-files.js';
 import { runMetadata } from './run-metadata.js';
@@ -24,8 +24,9 @@ export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel sto
 
 Boots one guest, runs every scenario (default: tests/scenarios) in batches
 through the guest's runner, checks each trace against the reference model for
-the kernel's profile, and prints TAP. Exit 0 all passed (skips allowed),
-1 a divergence or a kernel oops, 2 bad input (nothing runs), 3 infrastructure.
+the kernel's profile, and prints TAP on stdout. Progress (boot stages, a live
+done/total count) goes to stderr: one live line on a terminal, plain lines
+when not a TTY or CI=true.
 --traces DIR writes each scenario's observed trace to DIR/NAME.jsonl; --json and
 --junit write machine-readable results (join shards with vfslab merge);
 --report DIR writes an HTML report (index.html, one page per failing scenario
@@ -33,6 +34,10 @@ with its C reproducer and reproducer.sh), summary.md and metadata.json.
 --shard K/N runs the K-th of N deterministic parts of the scenario set.
 --matrix runs the set on one guest per combination of --pmem, --fs and --dax
 (each a comma-separated list; all values by default: 18 guests).
+
+exit: 0 all passed (skips allowed); 1 a divergence or a kernel oops; 2 bad
+input or missing set-up (nothing runs); 3 infrastructure (boot, QEMU, SSH,
+runner); 130/143 interrupted.
 
 examples:
   vfslab run
@@ -108,7 +113,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     const pending = new Map<number, string>();
     let next = 0;
     // Results arrive per batch; print in scenario order.
+    const stages = bootStages(log);
     const outcome = await runScenarios({
+      onStage: stages.onStage,
+      onSpawn: stages.onSpawn,
       scenarios,
       kernel,
       profile,
@@ -129,7 +137,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         }
         live.tick(prefix + labels[i]!, r.verdict.kind === 'diverged' || r.verdict.kind === 'infra');
       },
-    });
+    }).finally(stages.end);
     n += scenarios.length;
     for (const o of outcome.oopses) {
       oopses++;

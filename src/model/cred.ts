@@ -64,7 +64,7 @@ export function permits(p: Proc, node: Inode, want: number): boolean {
 }
 
 /** Search permission on every directory from the scenario dir down to path's parent. */
-function walkDenied(s: KState, p: Proc, path: string): boolean {
+export function walkDenied(s: KState, p: Proc, path: string): boolean {
   const parts = path.split('/').filter((x) => x !== '');
   let cur = '';
   for (let i = 0; i < parts.length; i++) {
@@ -129,8 +129,10 @@ export function truncateDenied(s: KState, p: Proc, path: string): number | null 
 /** Ops whose behaviour for a non-root process the model does not have. */
 const ROOT_ONLY = new Set<Op['kind']>([
   'unlink', 'rename', 'link', 'mkdir', 'rmdir', 'sysctl', 'execve', 'readlink_fd',
-  'fanotify_init', 'fanotify_mark', 'fanotify_read', 'fanotify_response', 'mmap',
+  'fanotify_response', 'mmap',
 ]);
+// fanotify_init, fanotify_mark and fanotify_read check credentials themselves
+// (src/model/fanotify-group.ts, fanotify-mark.ts, fanotify-read.ts).
 
 /**
  * mmap(fd, MAP_SHARED_VALIDATE|MAP_DIRECT [|MAP_SYNC]) with no address or

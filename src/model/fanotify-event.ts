@@ -110,7 +110,9 @@ function fidInfo(s: KState, g: FanGroup, obj: FsObject, name: string | null): { 
   if (fid === (FAN.REPORT_DIR_FID | FAN.REPORT_NAME)) {
     // Dirent events: obj is the directory and name the entry; others: the parent and the object's name.
     if (name !== null) return { info: [{ type: 2, name }], key: `dfid:${obj.ino}:${name}` };
-    if (obj.isDir && obj.path === '') return { info: [{ type: 3 }], key: `dfid:${obj.ino}` };
+    // An event on a directory itself: fanotify_dfid_inode is the directory, no name is
+    // recorded, and copy_info_records_to_user reports its fid as DFID_NAME "." (FAN_ONDIR).
+    if (obj.isDir) return { info: [{ type: 2, name: '.' }], key: `fid:${obj.ino}` };
     const own = obj.path.slice(obj.path.lastIndexOf('/') + 1);
     return { info: [{ type: 2, name: own }], key: `dfid:${parentInoOf(s, obj)}:${own}` };
   }

@@ -3,7 +3,9 @@
 // add (fanotify_add_mark: may_update_existing_mark, add_to_mask,
 // update_flags), remove (ENOENT without a mark; the mark goes when only
 // umask bits remain) and flush. The scenario lives on one mount and one
-// filesystem, so mount and sb marks are one each per group.
+// filesystem, so mount and sb marks are one each per group. Without
+// CAP_SYS_ADMIN, or on a FANOTIFY_UNPRIV group, only inode marks (EPERM), and
+// fanotify_find_path needs read permission on the object (EACCES).
 
 import type { DirRef, FdRef } from '../scenario/ast.js';
 import type { KState, Proc, StepResult } from './state.js';
@@ -11,7 +13,14 @@ import { fileOfFd } from './files.js';
 import { lookup } from './vfs.js';
 import { Unmodelled } from './unmodelled.js';
 import { groupOfFile } from './fanotify-group.js';
+import { fanOf } from './fanotify-event.js';
+import { capable, permits, walkDenied } from './cred.js';
 import { EVENT_FLAGS, FAN, FID_BITS, PATH_EVENTS, PERM_EVENTS, INODE_EVENTS, DIRENT_EVENTS, type FanMark, type MarkObj } from './fanotify-state.js';
+
+/** Marks counted against uid's max_user_marks: those of its live groups without FAN_UNLIMITED_MARKS (fanotify_freeing_mark uncharges). */
+function marksCharged(s: KState, uid: number): number {
+  return (s.fan?.groups ?? []).filter((g) => g.alive && g.uid === uid && !(g.flags & FAN.UNLIMITED_MARKS)).reduce((n, g) => n + g.marks.length, 0);
+}
 
 const MARK_FLAGS = 0x7ff;
 const VALID_MASK = PATH_EVENTS | INODE_EVENTS | FAN.FS_ERROR | EVENT_FLAGS | PERM_EVENTS;
@@ -49,6 +58,7 @@ export function doFanotifyMark(s: KState, p: Proc, fdNum: (r: FdRef) => number, 
   const g = groupOfFile(s, gf);
   if (!g) return fail(22, 'fd is not a fanotify group -> EINVAL');
   const fid = g.flags & FID_BITS;
+  if ((!capable(p) || g.unpriv) && obj !== 'inode') return fail(1, `a ${obj} mark needs CAP_SYS_ADMIN and a group made with it -> EPERM`);
   if ((mask & PERM_EVENTS) && !(g.flags & (FAN.CLASS_CONTENT | FAN.CLASS_PRE_CONTENT))) return fail(22, 'permission events in a FAN_CLASS_NOTIF group -> EINVAL');
   if ((mask & FAN.FS_ERROR) && obj !== 'sb') return fail(22, 'FAN_FS_ERROR needs a filesystem mark -> EINVAL');
   if ((flags & FAN.MARK_EVICTABLE) && obj !== 'inode') return fail(22, 'FAN_MARK_EVICTABLE needs an inode mark -> EINVAL');
@@ -76,11 +86,16 @@ export function doFanotifyMark(s: KState, p: Proc, fdNum: (r: FdRef) => number, 
       if (df.kind !== 'dir') return fail(20, 'dirfd is not a directory -> ENOTDIR');
       base = df.path;
     }
-    const l = lookup(s, base === '' ? op.path : `${base}/${op.path}`);
+    const full = base === '' ? op.path : `${base}/${op.path}`;
+    if (!capable(p) && walkDenied(s, p, full)) return fail(13, `${p.name} may not search a directory of "${op.path}" -> EACCES`);
+    const l = lookup(s, full);
     if (!l.ok) return fail(l.errno, `lookup of "${op.path}" fails`);
     ino = l.ino;
     if ((flags & FAN.MARK_ONLYDIR) && s.inodes.get(ino)!.type !== 'dir') return fail(20, 'FAN_MARK_ONLYDIR on a non-directory -> ENOTDIR');
   }
+  const node = s.inodes.get(ino);
+  // fanotify_find_path: path_permission(MAY_READ); root passes by CAP_DAC_OVERRIDE.
+  if (node && !permits(p, node, 4)) return fail(13, `${p.name} may not read inode ${ino} (mode 0${node.mode.toString(8)}) -> EACCES (fanotify_find_path)`);
   const isDir = s.inodes.get(ino)?.type === 'dir';
   if (cmd === FAN.MARK_ADD) {
     const strict = (g.flags & FAN.REPORT_TARGET_FID) || (mask & FAN.RENAME) || (flags & FAN.MARK_IGNORE);
@@ -119,6 +134,10 @@ export function doFanotifyMark(s: KState, p: Proc, fdNum: (r: FdRef) => number, 
   }
   let m: FanMark;
   if (at < 0) {
+    // fanotify_add_new_mark: inc_ucount(UCOUNT_FANOTIFY_MARKS) of the group's creator.
+    const used = marksCharged(s, g.uid);
+    const max = fanOf(s).maxMarks;
+    if (!(g.flags & FAN.UNLIMITED_MARKS) && max !== null && used >= max) return fail(28, `uid ${g.uid} has ${used} marks in limited groups, max_user_marks is ${max} -> ENOSPC`);
     m = { obj, ino: key, mask: 0, ignore: 0, survModify: false, ignoreFlags: false, evictable: (flags & FAN.MARK_EVICTABLE) !== 0 };
     g.marks.push(m);
   } else m = g.marks[at]!;

@@ -84,6 +84,10 @@ export interface FanGroup {
   flags: number;
   /** event_f_flags as stored (O_LARGEFILE forced on 64-bit). */
   eventFlags: number;
+  /** The creator's euid (max_user_groups is a per-user count). */
+  uid: number;
+  /** FANOTIFY_UNPRIV: made without CAP_SYS_ADMIN (FID mode only, inode marks only, pid 0 for others' events). */
+  unpriv: boolean;
   /** max_events sampled at fanotify_init; null = FAN_UNLIMITED_QUEUE. */
   maxEvents: number | null;
   marks: FanMark[];
@@ -102,10 +106,15 @@ export interface FanState {
   /** /proc/sys/fs/fanotify values (defaults of fanotify_user_setup). */
   maxQueued: number;
   maxGroups: number;
+  /**
+   * max_user_marks once a scenario wrote it; null: the boot default (1% of
+   * RAM over 2 * sizeof(inode), at least 8192), which no scenario reaches.
+   */
+  maxMarks: number | null;
 }
 
 export function newFanState(): FanState {
-  return { groups: [], answered: [], nextEvent: 1, maxQueued: 16384, maxGroups: 128 };
+  return { groups: [], answered: [], nextEvent: 1, maxQueued: 16384, maxGroups: 128, maxMarks: null };
 }
 
 function cloneEvent(e: FanEvent): FanEvent {
@@ -118,9 +127,9 @@ function cloneEvent(e: FanEvent): FanEvent {
 export function cloneFan(f: FanState): FanState {
   return {
     groups: f.groups.map((g) => ({
-      id: g.id, file: g.file, flags: g.flags, eventFlags: g.eventFlags, maxEvents: g.maxEvents,
+      id: g.id, file: g.file, flags: g.flags, eventFlags: g.eventFlags, uid: g.uid, unpriv: g.unpriv, maxEvents: g.maxEvents,
       marks: g.marks.map((m) => ({ ...m })), queue: g.queue.map(cloneEvent), access: g.access.map(cloneEvent), alive: g.alive,
     })),
-    answered: f.answered.map(cloneEvent), nextEvent: f.nextEvent, maxQueued: f.maxQueued, maxGroups: f.maxGroups,
+    answered: f.answered.map(cloneEvent), nextEvent: f.nextEvent, maxQueued: f.maxQueued, maxGroups: f.maxGroups, maxMarks: f.maxMarks,
   };
 }

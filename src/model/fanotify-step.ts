@@ -49,7 +49,7 @@ export function fanotifyAwareWrite(s: KState, p: Proc, f: OpenFile, r: StepResul
 export function fanSysctl(s: KState, name: string, value: number): boolean {
   if (name === 'fs.fanotify.max_queued_events') fanOf(s).maxQueued = value;
   else if (name === 'fs.fanotify.max_user_groups') fanOf(s).maxGroups = value;
-  else if (name === 'fs.fanotify.max_user_marks') return true; // marks limit: not reached by the model's scenarios
+  else if (name === 'fs.fanotify.max_user_marks') fanOf(s).maxMarks = value; // init_user_ns.ucount_max: effective at once
   else return false;
   return true;
 }

@@ -10,6 +10,7 @@ import { releaseGroup } from './fanotify-group.js';
 import { fanPinsInode } from './fanotify-event.js';
 import { inodeUnused } from './dax.js';
 import { leaseFdClosed } from './lease-close-shutdown.js';
+import { Unmodelled } from './unmodelled.js';
 
 /** Lowest free fd >= min (fs/file.c alloc_fd / find_next_fd). */
 export function lowestFreeFd(p: Proc, min = 0, reserved: number[] = []): number {
@@ -29,6 +30,8 @@ export function fileOfFd(s: KState, p: Proc, fd: number): OpenFile | undefined {
 }
 
 export function installFd(s: KState, p: Proc, fd: number, file: OpenFile, cloexec: boolean): void {
+  // Only rlimit.ts callers check a lowered RLIMIT_NOFILE; anything else reaching it is not modelled.
+  if (p.nofile !== undefined && fd >= p.nofile) throw new Unmodelled(`fd ${fd} at or above ${p.name}'s RLIMIT_NOFILE ${p.nofile}`);
   while (p.fds.length <= fd) p.fds.push(null);
   const e: FdEntry = { file: file.id, cloexec };
   p.fds[fd] = e;

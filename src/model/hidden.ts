@@ -14,7 +14,28 @@ import { mdHidden } from './map-direct.js';
 export function closeHidden(s: KState, opts: ModelOptions): KState[] {
   // A fanotify permission waiter resumes some time after its answer; then lease deadlines.
   // MAP_DIRECT revocations run on their own timer (map-direct.ts).
-  return fanHidden(s).flatMap((t) => leaseHidden(t, opts)).flatMap((t) => mdHidden(t, opts));
+  return fanHidden(s).flatMap((t) => leaseHidden(t, opts)).flatMap((t) => mdHidden(t, opts)).flatMap(mergeHidden);
+}
+
+/**
+ * A standard signal sent again to another process within one step
+ * (InFlightSignal.mergeable): legacy_queue drops it if the first was still
+ * pending. Either the target took the first in between (both are caught) or
+ * not (one is).
+ */
+function mergeHidden(s: KState): KState[] {
+  const i = s.inflight.findIndex((x) => x.mergeable);
+  if (i < 0) return [s];
+  const kept = clone(s);
+  delete kept.inflight[i]!.mergeable;
+  kept.why = [...s.why];
+  const merged = clone(s);
+  const x = merged.inflight.splice(i, 1)[0]!;
+  const p = merged.procs.find((q) => q.name === x.proc);
+  const k = p ? p.unwaited.lastIndexOf(x.signo) : -1;
+  if (p && k >= 0) p.unwaited.splice(k, 1);
+  merged.why = [...s.why, `legacy_queue: ${x.proc} had not taken the first signal ${x.signo} yet, so the second was not queued`];
+  return [...mergeHidden(kept), ...mergeHidden(merged)];
 }
 
 function leaseHidden(s: KState, opts: ModelOptions): KState[] {

@@ -37,6 +37,9 @@ export function doRead(s: KState, f: OpenFile, count: number, offset: number | n
 
 export function doWrite(s: KState, f: OpenFile, d: WriteData, offset: number | null): StepResult {
   if (!f.write) return err(9);
+  // A writable directory file (only a fanotify event fd, fanotify-read.ts): no ->write, so
+  // vfs_write finds no FMODE_CAN_WRITE -> EINVAL.
+  if (f.kind === 'dir') return err(22);
   const bytes = bytesOf(d);
   if (f.kind === 'stdio') return ok(bytes.length);
   if (offset !== null && offset < 0) return err(22);
@@ -190,6 +193,15 @@ export function statxOf(s: KState, ino: number): StepResult {
   const type = node.type === 'dir' ? 0o040000 : 0o100000;
   // Directory sizes are filesystem specific; only files' sizes are predicted.
   return { ret: 0, errno: 0, statx: node.type === 'dir' ? { mode: type | node.mode, nlink: node.nlink } : { mode: type | node.mode, nlink: node.nlink, size: node.size } };
+}
+
+/**
+ * statx(fd, "", AT_EMPTY_PATH) of an anon-inode fd (a fanotify group): every
+ * anon_inode_getfd file shares the inode alloc_anon_inode made (fs/libfs.c):
+ * i_mode S_IRUSR|S_IWUSR without file type bits, nlink 1, size 0.
+ */
+export function statxAnonInode(): StepResult {
+  return { ret: 0, errno: 0, statx: { mode: 0o600, nlink: 1, size: 0 } };
 }
 
 export function doStatxPath(s: KState, path: string): StepResult {

@@ -25,6 +25,7 @@ export function doFork(s: KState, parent: Proc, child: string): StepResult {
   c.nameOpen = { ...parent.nameOpen };
   c.dispo = { ...parent.dispo };
   if (parent.uid !== undefined) c.uid = parent.uid; // fork copies the creds
+  if (parent.nofile !== undefined) c.nofile = parent.nofile; // and the rlimits (signal_struct)
   s.procs.push(c);
   forkMaps(s, parent, c); // dup_mmap: mappings and their file references
   s.why.push(`fork: ${child} gets a copy of ${parent.name}'s fd table (same open files, refcounts +1)`);

@@ -77,7 +77,18 @@ export function deliverSignal(s: KState, p: Proc, info: SigInfo): void {
     doExit(s, p, { status: null, signo: info.signo });
     return;
   }
-  s.inflight.push({ proc: p.name, ...info });
+  // legacy_queue (kernel/signal.c): a standard signal already pending is not queued again.
+  // Sent twice in one step (a break of two leases), the first is surely still pending when
+  // the target is the acting process (it is inside its own syscall); another process may
+  // or may not have taken the first meanwhile, so the second may be dropped (hidden.ts).
+  const step = s.stepSignals;
+  const again = info.signo < 32 && step !== undefined && step.sent.some((x) => x.proc === p.name && x.signo === info.signo);
+  if (again && step.actor === p.name) {
+    s.why.push(`legacy_queue: signal ${info.signo} is still pending for ${p.name} (sent earlier in its own syscall) -> not queued again`);
+    return;
+  }
+  step?.sent.push({ proc: p.name, signo: info.signo });
+  s.inflight.push({ proc: p.name, ...info, ...(again ? { mergeable: true as const } : {}) });
   p.unwaited.push(info.signo);
   if (p.status.k === 'blocked') {
     // wait_event_interruptible in __break_lease; no SA_RESTART in the runner.

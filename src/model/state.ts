@@ -199,6 +199,8 @@ export interface Proc {
   table: number;
   /** uid = euid = suid = fsuid after the runner's setuid step (see cred.ts); absent: 0 (root). */
   uid?: number;
+  /** Soft RLIMIT_NOFILE after a setrlimit step (rlimit.ts); absent: the default (fcntl.ts NOFILE). */
+  nofile?: number;
   alive: boolean;
   /** How it ended, once not alive. */
   end: { status: number | null; signo: number | null } | null;
@@ -222,6 +224,12 @@ export interface InFlightSignal {
   code: number;
   fd: number;
   band: number;
+  /**
+   * A second instance of a standard signal sent to another process within
+   * one step while the first may still be pending: legacy_queue may drop it
+   * (hidden.ts branches on it; sigio.ts).
+   */
+  mergeable?: true;
 }
 
 export interface KState {
@@ -240,6 +248,12 @@ export interface KState {
   fan?: FanState;
   /** Why the last transition took the branch it took (for divergence reports). */
   why: string[];
+  /**
+   * Transient, during one step only (set by step.ts, never cloned): the acting
+   * process and the standard signals sent so far in the step, for
+   * legacy_queue (sigio.ts).
+   */
+  stepSignals?: { actor: string; sent: { proc: string; signo: number }[] };
   /** The guest's pmem backend, filesystem and dax= mode (init.ts); DAX outcomes derive from it. */
   guest?: GuestEnv;
   /** Mappings (mm-state.ts); absent until the first mmap. */
@@ -273,6 +287,7 @@ function cloneProc(p: Proc): Proc {
     names: { ...p.names }, nameOpen: { ...p.nameOpen }, dispo: { ...p.dispo }, status: cloneStatus(p.status), unwaited: p.unwaited.slice(),
   };
   if (p.uid !== undefined) q.uid = p.uid;
+  if (p.nofile !== undefined) q.nofile = p.nofile;
   return q;
 }
 
@@ -300,7 +315,7 @@ export function clone(s: KState): KState {
     nextFile: s.nextFile,
     nextIno: s.nextIno,
     clock: s.clock,
-    inflight: s.inflight.map((x) => ({ proc: x.proc, signo: x.signo, code: x.code, fd: x.fd, band: x.band })),
+    inflight: s.inflight.map((x) => ({ proc: x.proc, signo: x.signo, code: x.code, fd: x.fd, band: x.band, ...(x.mergeable ? { mergeable: true as const } : {}) })),
     sysctl: { leaseBreakTime: s.sysctl.leaseBreakTime, leasesEnable: s.sysctl.leasesEnable },
     ...(s.fan ? { fan: cloneFan(s.fan) } : {}),
     why: [],

@@ -17,6 +17,8 @@ import { Unmodelled } from './unmodelled.js';
 import { resumePerm } from './fanotify-perm.js';
 import { fanotifyAwareRead, fanotifyAwareWrite, fanotifyOp, fanSysctl } from './fanotify-step.js';
 import { fanDeleted, fanDentryModify, fanModified, fanNamespaceOp } from './fanotify-hooks.js';
+import { doFionread, doPoll } from './fanotify-fdquery.js';
+import { doSetrlimit } from './rlimit.js';
 import { doSetuid, guardUnprivileged, openDenied, truncateDenied } from './cred.js';
 import type { ModelOptions } from './options.js';
 import type { Profile } from './profile.js';
@@ -77,7 +79,9 @@ export function applyStep(s: KState, step: Step, ctx: ModelCtx): KState[] {
   for (const t of starts) {
     t.why = [];
     const p = procByName(t, step.proc)!;
+    t.stepSignals = { actor: step.proc, sent: [] };
     const r = run(t, p, step, ctx);
+    delete t.stepSignals;
     if (r === 'blocked') {
       if (p.status.k === 'blocked') p.status = { ...p.status, step: step.id };
       out.push(t);
@@ -257,13 +261,21 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
       const f = fileArg(op.target.fd);
       if (!f) return err(9);
       if (f.kind === 'stdio') throw new Unmodelled('statx of the runner\'s /dev/null fds');
+      if (f.kind === 'fanotify') return io.statxAnonInode(); // anon_inode_getfd: the shared anon inode, not a scenario file
       if (f.path === '') throw new Unmodelled('statx of the scenario directory itself');
       return withDaxAttr(s, io.statxOf(s, f.ino), f.ino);
     }
     case 'readlink_fd': {
       const f = fileArg(op.fd);
-      return f ? io.readlinkOf(f) : err(9);
+      if (f) return io.readlinkOf(f);
+      // The path /proc/self/fd/N names no entry: proc_lookupfd_common fails the lookup with ENOENT.
+      s.why.push(`readlink /proc/self/fd/${fdNum(p, op.fd)}: no such fd in ${p.name}, so no such /proc entry -> ENOENT`);
+      return err(2);
     }
+    case 'fionread':
+      return doFionread(s, fileArg(op.fd));
+    case 'poll':
+      return doPoll(s, fileArg(op.fd), op.timeoutMs);
     case 'sysctl':
       if (op.name === 'fs.lease-break-time') s.sysctl.leaseBreakTime = op.value;
       else if (op.name === 'fs.leases-enable') s.sysctl.leasesEnable = op.value;
@@ -288,6 +300,8 @@ function run(s: KState, p: Proc, step: Step, ctx: ModelCtx): RunResult {
     }
     case 'setuid':
       return doSetuid(s, p, op.uid);
+    case 'setrlimit':
+      return doSetrlimit(s, p, op.resource, op.soft);
     case 'sleep':
       s.clock += op.ms;
       return ok(0);

@@ -6,6 +6,7 @@ import type { Prediction } from '../check/index.js';
 import { formatVerdict } from '../check/index.js';
 import type { Observation } from '../trace/types.js';
 import type { RunResults, ScenarioRecord } from './types.js';
+import { explainDivergence, stateLabel } from './explain.js';
 
 export function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -18,7 +19,8 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.2
 th{background:#f2f2f2}pre,code{font:12.5px/1.4 ui-monospace,monospace}pre{background:#f7f7f7;padding:.7em;overflow-x:auto;border:1px solid #e3e3e3}
 .pass{color:#116b2b}.diverged,.infra{color:#b00020;font-weight:600}.skip{color:#777}
 tr.div td{background:#ffe3e6}.line{display:block}.line.div{background:#ffe3e6}.muted{color:#777}
-.kv td:first-child{white-space:nowrap;font-weight:600;width:12em}`;
+.kv td:first-child{white-space:nowrap;font-weight:600;width:12em}
+.explain{background:#fff6e0;border-left:4px solid #e0a000;padding:.6em .9em;max-width:60em}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${htmlEscape(title)}</title><style>${style}</style></head>\n<body>\n${body}\n</body></html>\n`;
@@ -47,7 +49,7 @@ export function indexPage(r: RunResults): string {
   return page(
     'vfslab run',
     `<h1>vfslab run</h1>
-<p>${r.scenarios.length} scenarios: <span class="pass">${n('pass')} pass</span>, <span class="diverged">${n('diverged')} diverged</span>, <span class="infra">${n('infra')} infrastructure</span>, <span class="skip">${n('not-applicable')} not applicable, ${n('not-modelled')} not modelled</span>.</p>
+<p>${r.scenarios.length} scenarios: <span class="pass">${n('pass')} pass</span>, <span class="${n('diverged') ? 'diverged' : 'skip'}">${n('diverged')} diverged</span>, <span class="${n('infra') ? 'infra' : 'skip'}">${n('infra')} infrastructure</span>, <span class="skip">${n('not-applicable')} not applicable, ${n('not-modelled')} not modelled</span>.</p>
 <table><tr><th>kernel</th><th>release</th><th>profile</th><th>guest</th><th>QEMU</th><th>boot</th></tr>${meta}</table>
 <h2>Scenarios</h2>
 <table><tr><th>scenario</th><th>file</th><th>verdict</th><th>time</th><th>detail</th></tr>
@@ -76,7 +78,7 @@ export function observationText(o: Observation): string {
   }
 }
 
-export function scenarioPage(s: ScenarioRecord, extra: { text: string; prediction: Prediction; consoleExcerpt: string; reproFile: string; scriptFile: string }): string {
+export function scenarioPage(s: ScenarioRecord, extra: { text: string; prediction: Prediction; consoleExcerpt: string; reproFile: string; scriptFile: string; profile?: string }): string {
   const v = s.verdict;
   const divLine = v.kind === 'diverged' ? v.divergence.step?.line : undefined;
   const divIndex = v.kind === 'diverged' ? v.divergence.index : -1;
@@ -97,10 +99,11 @@ export function scenarioPage(s: ScenarioRecord, extra: { text: string; predictio
     .join('\n');
   const d = v.kind === 'diverged' ? v.divergence : undefined;
   const summary = d
-    ? `<table class="kv"><tr><td>first divergence</td><td>observation ${d.index}${d.step ? `, line ${d.step.line}: <code>${htmlEscape(d.step.text)}</code>` : ''}</td></tr>
+    ? `<p class="explain">${htmlEscape(explainDivergence(d, extra.profile))}</p>
+<table class="kv"><tr><td>first divergence</td><td>observation ${d.index}${d.step ? `, line ${d.step.line}: <code>${htmlEscape(d.step.text)}</code>` : ''}</td></tr>
 <tr><td>seen</td><td>${htmlEscape(d.seen)}</td></tr><tr><td>allowed</td><td>${d.allowed.map(htmlEscape).join('<br>')}</td></tr>
 <tr><td>decided by</td><td>${d.by === 'model' ? 'the reference model' : 'a hand-pinned expectation'}</td></tr>
-<tr><td>kernel rules</td><td>${d.rules.map(htmlEscape).join('<br>')}</td></tr><tr><td>model state</td><td><pre>${htmlEscape(d.state.join('\n'))}</pre></td></tr></table>`
+<tr><td>kernel rules</td><td>${d.rules.map(htmlEscape).join('<br>')}</td></tr><tr><td>${htmlEscape(stateLabel(d))}</td><td><pre>${htmlEscape(d.state.join('\n'))}</pre></td></tr></table>`
     : `<pre>${htmlEscape(formatVerdict(v))}</pre>`;
   return page(
     `${s.name}: ${v.kind}`,

@@ -2,6 +2,7 @@
 // failing scenario with its first divergence.
 import { formatVerdict } from '../check/index.js';
 import type { RunResults } from './types.js';
+import { explainDivergence } from './explain.js';
 
 export function toMarkdown(r: RunResults): string {
   const kinds = ['pass', 'diverged', 'infra', 'not-applicable', 'not-modelled'] as const;
@@ -12,7 +13,11 @@ export function toMarkdown(r: RunResults): string {
   }
   out.push('', `| ${kinds.join(' | ')} |`, `|${kinds.map(() => '---').join('|')}|`, `| ${kinds.map(n).join(' | ')} |`, '');
   const failing = r.scenarios.filter((s) => s.verdict.kind === 'diverged' || s.verdict.kind === 'infra');
-  for (const s of failing) out.push(`## ${s.file}`, '', '```', formatVerdict(s.verdict), '```', '');
+  for (const s of failing) {
+    out.push(`## ${s.file}`, '');
+    if (s.verdict.kind === 'diverged') out.push(explainDivergence(s.verdict.divergence), '');
+    out.push('```', formatVerdict(s.verdict), '```', '');
+  }
   if (failing.length === 0) out.push('No divergence.', '');
   return out.join('\n');
 }

@@ -13,6 +13,8 @@ export const RUNNER_SOURCES = [
   'proc.c',
   'ops.c',
   'fanotify.c',
+  'fdquery.c',
+  'rlimit.c',
   'coord.c',
   'main.c',
 ] as const;

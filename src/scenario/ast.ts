@@ -9,6 +9,9 @@
 //     a null target means 0 (comment only, no type change).
 //   - Op gains `setuid` (credential drop for CAP_LEASE / sigio_perm cases).
 //   - Op gains `fsxattr` (FS_IOC_FSGETXATTR, and FS_IOC_FSSETXATTR when `set` is a number).
+//   - Op gains `fionread` (ioctl FIONREAD: ret = the int it stores) and `poll`
+//     (one pollfd asking for every normal condition: ret = revents).
+//   - Op gains `setrlimit` (the soft RLIMIT_NOFILE of the acting process).
 
 /** A symbolic duration, in milliseconds. */
 export type Millis = number;
@@ -137,6 +140,18 @@ export type Op =
   | { kind: 'fanotify_response'; fd: FdRef; eventFd: FdRef; response: number }
   /** readlink("/proc/self/fd/N"). */
   | { kind: 'readlink_fd'; fd: FdRef }
+  /** ioctl(fd, FIONREAD, &n): ret = n (a fanotify group: bytes of its queued events), or -1/errno. */
+  | { kind: 'fionread'; fd: FdRef }
+  /**
+   * poll({fd, POLLIN|POLLPRI|POLLOUT|POLLRDNORM|POLLRDBAND|POLLWRNORM|POLLWRBAND}, 1, timeoutMs):
+   * ret = revents (0 when it timed out), or -1/errno.
+   */
+  | { kind: 'poll'; fd: FdRef; timeoutMs: Millis }
+  /**
+   * setrlimit(resource, {soft, hard as it is}) in this process (inherited by
+   * fork). Only RLIMIT_NOFILE (7): new fds at or above `soft` fail with EMFILE.
+   */
+  | { kind: 'setrlimit'; resource: number; soft: number }
   | { kind: 'sysctl'; name: string; value: number }
   /** Sets this process's disposition of one signal (inherited by fork, kept across execve). */
   | { kind: 'signal'; signo: number; disposition: SignalDisposition }

@@ -144,6 +144,8 @@ export class ProcBuilder {
     return this.add({ kind: 'statx', target: typeof target === 'string' ? { kind: 'path', path: target } : { kind: 'fd', fd: fdRef(target.fd) }, mask });
   }
   readlink(fd: FdArg): this { return this.add({ kind: 'readlink_fd', fd: fdRef(fd) }); }
+  fionread(fd: FdArg): this { return this.add({ kind: 'fionread', fd: fdRef(fd) }); }
+  poll(fd: FdArg, timeoutMs = 0): this { return this.add({ kind: 'poll', fd: fdRef(fd), timeoutMs }); }
   sysctl(name: string, value: number): this { return this.add({ kind: 'sysctl', name, value }); }
   signal(sig: string | number, disposition: SignalDisposition): this {
     return this.add({ kind: 'signal', signo: sigNum(sig), disposition });
@@ -153,6 +155,8 @@ export class ProcBuilder {
   }
   sleep(ms: number): this { return this.add({ kind: 'sleep', ms }); }
   setuid(uid: number): this { return this.add({ kind: 'setuid', uid }); }
+  /** setrlimit(RLIMIT_NOFILE) soft limit. */
+  setrlimitNofile(soft: number): this { return this.add({ kind: 'setrlimit', resource: 7, soft }); }
   expectBlocked(proc: string): this { return this.add({ kind: 'expect_blocked', proc }); }
   await(proc: string, timeoutMs: number): this { return this.add({ kind: 'await', proc, timeoutMs }); }
   /** Any other op, as an AST value. */

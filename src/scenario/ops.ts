@@ -152,6 +152,15 @@ const syntaxes: OpSyntax[] = [
     parse: (a) => ({ kind: 'fanotify_response', fd: a.fd(), eventFd: a.fd(), response: a.flags('response', FAN_RESPONSES) }) },
   { name: 'setuid', usage: 'setuid UID   (setgroups+setresgid+setresuid: drops all capabilities unless 0)', binds: 'none',
     parse: (a) => ({ kind: 'setuid', uid: a.int('uid', 0) }) },
+  { name: 'fionread', usage: 'fionread FD   (ioctl FIONREAD: ret = the byte count it stores)', binds: 'none', parse: (a) => ({ kind: 'fionread', fd: a.fd() }) },
+  { name: 'poll', usage: 'poll FD [TIMEOUT]   (ret = revents; TIMEOUT e.g. 100ms, default 0)', binds: 'none',
+    parse: (a) => ({ kind: 'poll', fd: a.fd(), timeoutMs: a.atEnd() ? 0 : a.duration() }) },
+  { name: 'setrlimit', usage: 'setrlimit RLIMIT_NOFILE SOFT   (soft limit of this process; the hard limit stays)', binds: 'none',
+    parse: (a) => {
+      const r = a.word('resource');
+      if (r !== 'RLIMIT_NOFILE') throw new ArgError(`unsupported resource "${r}"`, ['RLIMIT_NOFILE']);
+      return { kind: 'setrlimit', resource: 7, soft: a.int('soft limit', 0) };
+    } },
   { name: 'readlink', usage: 'readlink FD   (readlink of /proc/self/fd/N)', binds: 'none', parse: (a) => ({ kind: 'readlink_fd', fd: a.fd() }) },
   { name: 'sysctl', usage: `sysctl NAME VALUE   (NAME: ${[...SYSCTLS.keys()].join(', ')})`, binds: 'none',
     parse: (a) => {

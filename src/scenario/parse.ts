@@ -87,7 +87,7 @@ export function parseScenario(text: string, file = '<input>'): ParseResult {
 
 function directive(sc: Scenario, word: string, rest: Token[], seen: Set<string>, line: number): void {
   const once = (d: string): void => {
-    if (seen.has(d)) throw new LineError(`"${d}" given twice`);
+    if (seen.has(d)) throw new LineError(`"${d}" given twice`, [`one "${d}" line per scenario file`]);
     seen.add(d);
   };
   const words = (): string[] => rest.map((t) => {

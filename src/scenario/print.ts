@@ -108,6 +108,9 @@ export function opText(op: Op): string {
     case 'fanotify_read': return `${op.results.join(', ')} = fanotify_read ${fdText(op.fd)} ${op.count}`;
     case 'fanotify_response': return `fanotify_response ${fdText(op.fd)} ${fdText(op.eventFd)} ${flagsToString(op.response, FAN_RESPONSES)}`;
     case 'readlink_fd': return `readlink ${fdText(op.fd)}`;
+    case 'fionread': return `fionread ${fdText(op.fd)}`;
+    case 'poll': return `poll ${fdText(op.fd)} ${dur(op.timeoutMs)}`;
+    case 'setrlimit': return `setrlimit RLIMIT_NOFILE ${op.soft}`;
     case 'sysctl': return `sysctl ${op.name} ${op.value}`;
     case 'signal': return `signal ${signalName(op.signo)} ${op.disposition}`;
     case 'wait_signal': return `wait-signal ${op.signo === null ? '' : signalName(op.signo) + ' '}${dur(op.timeoutMs)}`;

@@ -129,7 +129,7 @@ function checkStep(step: Step, procs: Map<string, ProcState>): void {
       }
       if (op.result) bind(op.result);
       return;
-    case 'read': case 'write': case 'pread': case 'pwrite': case 'lseek': case 'ftruncate': case 'fallocate': case 'readlink_fd': case 'fsxattr':
+    case 'read': case 'write': case 'pread': case 'pwrite': case 'lseek': case 'ftruncate': case 'fallocate': case 'readlink_fd': case 'fsxattr': case 'fionread': case 'poll':
       useFd(op.fd);
       return;
     case 'truncate': case 'unlink': case 'mkdir': case 'rmdir':
@@ -174,7 +174,7 @@ function checkStep(step: Step, procs: Map<string, ProcState>): void {
       useProc(op.proc);
       if (op.proc === step.proc) throw new Invalid(`${op.kind === 'await' ? 'await' : 'expect-blocked'} names another process, not the one running the step`, names.filter((n) => n !== step.proc));
       return;
-    case 'sysctl': case 'signal': case 'wait_signal': case 'sleep': case 'setuid':
+    case 'sysctl': case 'signal': case 'wait_signal': case 'sleep': case 'setuid': case 'setrlimit':
       return;
     default:
       return assertNever(op);

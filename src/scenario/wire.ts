@@ -233,7 +233,11 @@ export function opArgs(op: Op, where: string): string {
       w.fd('fd', op.fd).fd('eventfd', op.eventFd).int('response', op.response);
       break;
     case 'readlink_fd':
+    case 'fionread':
       w.fd('fd', op.fd);
+      break;
+    case 'poll':
+      w.fd('fd', op.fd).int('timeout', op.timeoutMs);
       break;
     case 'sysctl':
       w.str('name', op.name).int('value', op.value);
@@ -243,6 +247,9 @@ export function opArgs(op: Op, where: string): string {
       break;
     case 'setuid':
       w.int('uid', op.uid);
+      break;
+    case 'setrlimit':
+      w.int('resource', op.resource).int('soft', op.soft);
       break;
     case 'wait_signal':
       if (op.signo !== null) w.int('signo', op.signo);

@@ -16,6 +16,8 @@
 //      `blockedSeq` null).
 //   3. InfraErrorKind gains `trace`: a line of the trace the host could not
 //      parse (written by src/trace/parse.ts in its place, never by the runner).
+//   4. `done` of the `fionread` op: `ret` is the int FIONREAD stored; of the
+//      `poll` op: `ret` is revents (0 when poll timed out). No new fields.
 //
 // Conventions:
 // - `scenario` is the index of the scenario in the batch (0-based);

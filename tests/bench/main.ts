@@ -11,6 +11,7 @@ import { median, percentile } from '../../harness/bench/stats.js';
 import { resolveProfile } from '../../src/cli/profile.js';
 import { benchModel } from './model-throughput.js';
 import { benchRunner } from './runner-throughput.js';
+import { benchFuzz } from './fuzz.js';
 
 interface Row {
   measure: string;
@@ -76,6 +77,9 @@ try {
 } finally {
   await guest.shutdown();
 }
+
+// Fuzz targets (its own warm guest): generated scenarios checked/s, planted-divergence shrink.
+rows.push(...(await benchFuzz(await resolveProfile('stock', undefined), log)));
 
 const result = { date: new Date().toISOString(), accel, kernel: path.basename(images.kernelPath), runs, rows };
 const dir = path.join(repoRoot, 'bench');

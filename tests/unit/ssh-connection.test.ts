@@ -179,3 +179,27 @@ t.test('a lost connection fails running and later commands with SshError', async
   t.ok(c.closed);
   await t.rejects(c.exec('true'), SshError);
 });
+
+t.test('a socket dropped mid-command: SshError carrying the output so far', async (t) => {
+  const port = await freePort();
+  const server = await startServer(port);
+  t.teardown(() => server.close());
+  const c = await connected(t, port);
+  const running = c.exec('echo first; sleep 5; echo never', { timeoutMs: 10_000 });
+  setTimeout(() => c.destroy(), 500);
+  const err = await running.catch((e: unknown) => e);
+  t.ok(err instanceof SshError, `an SshError (${String(err)})`);
+  t.match((err as SshError).message, /connection lost while running .*: connection dropped by the host/);
+  t.equal((err as SshError).partialStdout, 'first\n', 'what arrived before the drop is kept');
+  t.ok(c.closed);
+});
+
+t.test('a timed-out command keeps the output so far', async (t) => {
+  const port = await freePort();
+  const server = await startServer(port);
+  t.teardown(() => server.close());
+  const c = await connected(t, port);
+  const err = await c.exec('echo partial; sleep 3', { timeoutMs: 500 }).catch((e: unknown) => e);
+  t.ok(err instanceof TimeoutError);
+  t.equal((err as TimeoutError).partialStdout, 'partial\n');
+});

@@ -1,6 +1,7 @@
 // The scenario tree on real guests, checked against the model for each
 // kernel's profile (stock, and the patched kernel `make test` builds): the
 // same path as `vfslab run`, one tap test per scenario.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { repoRoot } from '../../harness/paths.js';
@@ -39,6 +40,12 @@ for (const g of guests) {
     else if (v.kind === 'not-applicable' || v.kind === 'not-modelled') t.pass(name, { skip: `${v.kind}: ${v.reason}` });
     else t.fail(`${name}\n${formatVerdict(v)}`);
   });
+  // For tests/flaky/run.ts: every verdict of this guest, to compare between runs.
+  const verdictsDir = process.env['VFSLAB_VERDICTS_DIR'];
+  if (verdictsDir) {
+    const records = outcome.results.map((r, i) => ({ guest: where, file: path.relative(repoRoot, files[i]!), verdict: r.verdict.kind }));
+    writeFileSync(path.join(verdictsDir, `${where.replace(/[^\w.-]+/g, '_')}.json`), JSON.stringify(records, null, 1) + '\n');
+  }
   t.same(
     outcome.oopses.map((o) => `${o.rule}: ${o.text}`),
     [],

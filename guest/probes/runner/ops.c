@@ -567,7 +567,7 @@ void op_execute(struct step *s, struct jb *out)
 		char c = strcmp(d, "catch") == 0 ? 'c' : strcmp(d, "ignore") == 0 ? 'i' : 'd';
 		SYS(set_disposition(signo, c));
 		put_res(out, r);
-	} else {
+	} else if (!op_fdquery(s, out) && !op_rlimit(s, out)) {
 		char m[120];
 		snprintf(m, sizeof m, "step %d: unknown op '%s'", s->seq, op);
 		proc_plan_error(m);

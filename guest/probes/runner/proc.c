@@ -4,6 +4,7 @@
 #include "runner.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -114,7 +115,30 @@ static void send_msg(const char *p, size_t n)
 	}
 }
 
+static int attach_inner(const char *sock_name, const char *parent, int seq);
+
+/* A setrlimit step may have lowered the soft RLIMIT_NOFILE below the fds the
+ * runner needs here (a temporary socket, CTL_FD): raise it to the hard limit
+ * meanwhile, then put the scenario's limit back. */
 int attach_to_coordinator(const char *sock_name, const char *parent, int seq)
+{
+	struct rlimit saved, raised;
+	int lowered = getrlimit(RLIMIT_NOFILE, &saved) == 0 && saved.rlim_cur < saved.rlim_max;
+	if (lowered) {
+		raised = saved;
+		raised.rlim_cur = raised.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &raised);
+	}
+	int r = attach_inner(sock_name, parent, seq);
+	if (lowered) {
+		int e = errno;
+		setrlimit(RLIMIT_NOFILE, &saved);
+		errno = e;
+	}
+	return r;
+}
+
+static int attach_inner(const char *sock_name, const char *parent, int seq)
 {
 	struct sockaddr_un a;
 	memset(&a, 0, sizeof a);

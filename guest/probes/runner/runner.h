@@ -206,6 +206,15 @@ int resolve_fd(const char *v, int *num);
  * fds to the names in the comma-separated list `names` (may be NULL). */
 void fan_decode(const unsigned char *buf, size_t n, const char *names, struct jb *out);
 
+/* ---- fdquery.c ---- */
+/* fionread / poll steps: appends the result fields and returns 1, or 0 when
+ * the op is neither. */
+int op_fdquery(struct step *s, struct jb *out);
+
+/* ---- rlimit.c ---- */
+/* setrlimit step (soft RLIMIT_NOFILE): like op_fdquery. */
+int op_rlimit(struct step *s, struct jb *out);
+
 /* ---- coord.c ---- */
 struct runner_opts {
 	const char *base;

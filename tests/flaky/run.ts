@@ -1,0 +1,78 @@
+// npm run flaky -- N [--out DIR] [TEST_FILE...]: runs the VM suite (default
+// tests/vm, all of it) N times and reports every test point and scenario
+// verdict whose outcome changed between runs, as a table. Scenario verdicts
+// come from tests/vm/scenarios.test.ts, which writes them as JSON into
+// $VFSLAB_VERDICTS_DIR. Exit 0 when nothing changed, 1 otherwise, 2 bad usage.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { changeTable, changes, tapOutcomes, type RunOutcomes } from './compare.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function usage(problem: string): never {
+  console.error(`flaky: ${problem} (valid: npm run flaky -- N [--out DIR] [TEST_FILE...], N a positive integer)`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const runsArg = args.shift();
+if (!runsArg || !/^[1-9]\d*$/.test(runsArg)) usage(`'${runsArg ?? ''}' is not a number of runs`);
+const runs = Number(runsArg);
+let out = '';
+const tests: string[] = [];
+while (args.length) {
+  const a = args.shift()!;
+  if (a === '--out') out = args.shift() ?? usage('--out needs a directory');
+  else if (a.startsWith('-')) usage(`unknown option '${a}'`);
+  else tests.push(a);
+}
+out ||= mkdtempSync(path.join(os.tmpdir(), 'vfslab-flaky-'));
+if (existsSync(out) && readdirSync(out).length > 0) usage(`--out ${out} exists and is not empty`);
+mkdirSync(out, { recursive: true });
+
+function runSuite(dir: string): Promise<{ code: number | null; tap: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('npx', ['tap', '--disable-coverage', '--reporter=tap', ...(tests.length ? tests : ['tests/vm'])], {
+      cwd: root,
+      env: { ...process.env, VFSLAB_VERDICTS_DIR: dir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let tap = '';
+    c.stdout.on('data', (d: Buffer) => (tap += d.toString()));
+    c.on('close', (code) => resolve({ code, tap }));
+  });
+}
+
+/** Scenario verdicts written by tests/vm/scenarios.test.ts: "verdict GUEST FILE" -> kind. */
+function verdicts(dir: string): RunOutcomes {
+  const m: RunOutcomes = new Map();
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    for (const v of JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { guest: string; file: string; verdict: string }[]) {
+      m.set(`verdict ${v.guest} ${v.file}`, v.verdict);
+    }
+  }
+  return m;
+}
+
+const all: RunOutcomes[] = [];
+for (let i = 1; i <= runs; i++) {
+  const dir = path.join(out, `run-${i}`);
+  mkdirSync(dir);
+  const started = Date.now();
+  console.error(`flaky: run ${i}/${runs} ...`);
+  const r = await runSuite(dir);
+  writeFileSync(path.join(dir, 'tap.txt'), r.tap);
+  const outcomes = new Map([...tapOutcomes(r.tap), ...verdicts(dir)]);
+  all.push(outcomes);
+  const failing = [...outcomes.values()].filter((v) => v === 'not ok').length;
+  console.error(`flaky: run ${i}/${runs}: exit ${r.code}, ${outcomes.size} outcomes, ${failing} failing, ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+}
+const ch = changes(all);
+const table = changeTable(all, ch);
+writeFileSync(path.join(out, 'flaky.md'), table);
+console.log(table);
+console.log(`(runs and the table kept in ${out})`);
+process.exit(ch.length ? 1 : 0);

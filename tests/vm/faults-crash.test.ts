@@ -1,0 +1,105 @@
+// vfslab itself crashing at each stage (VFSLAB_TEST_CRASH_AT, harness/test-seams.ts):
+// image (before the initramfs check), boot (QEMU's first console byte), run
+// (after the first batch's verdicts; an uncaught exception, no finally block
+// runs), report (an exception between --json and --junit). Each time: no
+// QEMU of the run is left (counted), temp files are gone, and what was done
+// is kept: TAP lines and --traces so far, a --json already written, and the
+// console log of a guest that was running.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { imagesDir, repoRoot } from '../../harness/paths.js';
+
+const scenarios = ['close-reuse', 'dup2-over-open-fd'].map((n) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`));
+
+interface Crashed {
+  code: number | null;
+  out: string;
+  err: string;
+  tmp: string;
+  dir: string;
+}
+
+function crashAt(stage: string): Promise<Crashed> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-out-'));
+  // The guest's work dir goes under its own TMPDIR: what is left there is this run's.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-tmp-'));
+  const args = ['run', ...scenarios, '--batch', '1', '--json', path.join(dir, 'r.json'), '--junit', path.join(dir, 'r.xml'), '--traces', path.join(dir, 'traces')];
+  return new Promise((resolve) => {
+    const c = spawn(path.join(repoRoot, 'bin/vfslab'), args, { env: { ...process.env, TMPDIR: tmp, VFSLAB_TEST_CRASH_AT: stage } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('close', (code) => resolve({ code, out, err, tmp, dir }));
+  });
+}
+
+/** QEMU processes whose command line names `tmp` (their work dir is under it); SIGKILL takes a moment. */
+async function qemusUnder(tmp: string): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < 20; i++) {
+    n = spawnSync('pgrep', ['-f', `qemu-system.*${tmp}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+    if (n === 0) return 0;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return n;
+}
+
+const stageDirs = () => readdirSync(imagesDir).filter((f) => f.startsWith('.stage-'));
+
+function common(t: Test, r: Crashed, stage: string): void {
+  t.not(r.code, 0, `the run fails (exit ${r.code})`);
+  t.not(r.code, 2, 'not taken for bad input');
+  t.match(r.err, new RegExp(`VFSLAB_TEST_CRASH_AT=${stage}: injected crash`), 'the crash is reported');
+  t.same(stageDirs(), [], 'no half-built image stage dir in images/');
+}
+
+/** The one work dir left under tmp, and its files (only the console evidence may remain). */
+function leftWorkDirs(tmp: string): { name: string; files: string[] }[] {
+  // tsx keeps its compile cache in TMPDIR too (tsx-*): only vfslab's dirs count.
+  return readdirSync(tmp).filter((n) => n.startsWith('vfslab-')).map((name) => ({ name, files: readdirSync(path.join(tmp, name)).sort() }));
+}
+
+t.test('crash at image: nothing booted, nothing left', async (t) => {
+  const r = await crashAt('image');
+  common(t, r, 'image');
+  t.equal(await qemusUnder(r.tmp), 0, 'no QEMU');
+  t.same(leftWorkDirs(r.tmp), [], 'no work dir');
+  t.notOk(existsSync(path.join(r.dir, 'r.json')), 'no results claimed');
+});
+
+t.test('crash at boot: QEMU killed, temp files gone, console log kept', async (t) => {
+  const r = await crashAt('boot');
+  common(t, r, 'boot');
+  t.equal(await qemusUnder(r.tmp), 0, 'no QEMU of the run is left');
+  const left = leftWorkDirs(r.tmp);
+  t.equal(left.length, 1, 'one work dir holds the evidence');
+  t.same(left[0]?.files, ['console.log', 'qemu.argv.json'], 'only the console log and the QEMU command line (pmem image, keys, QMP socket removed)');
+  t.match(r.err, /crashed; kept console\.log, qemu\.argv\.json in /, 'stderr says where');
+});
+
+t.test('crash mid-run: finished results and the console log kept, nothing running', async (t) => {
+  const r = await crashAt('run');
+  common(t, r, 'run');
+  t.equal(await qemusUnder(r.tmp), 0, 'no QEMU of the run is left');
+  t.match(r.out, /^ok 1 - .*close-reuse/m, 'the first batch was reported before the crash');
+  t.ok(existsSync(path.join(r.dir, 'traces/close-reuse.jsonl')), 'its trace is kept');
+  const left = leftWorkDirs(r.tmp);
+  t.same(left.map((d) => d.files), [['console.log', 'qemu.argv.json']], 'only the evidence is left');
+  const log = left[0] ? readFileSync(path.join(r.tmp, left[0].name, 'console.log'), 'utf8') : '';
+  t.match(log, /VFSLAB-READY/, 'the console log covers the run');
+});
+
+t.test('crash while writing the report: results already written kept, no partial file', async (t) => {
+  const r = await crashAt('report');
+  common(t, r, 'report');
+  t.equal(await qemusUnder(r.tmp), 0, 'no QEMU');
+  t.same(leftWorkDirs(r.tmp), [], 'the guest had been shut down: no work dir');
+  const json = path.join(r.dir, 'r.json');
+  t.ok(existsSync(json) && statSync(json).size > 0, '--json written before the crash is kept');
+  t.equal((JSON.parse(readFileSync(json, 'utf8')) as { scenarios: unknown[] }).scenarios.length, 2, 'and complete');
+  t.same(readdirSync(r.dir).filter((f) => f.endsWith('.part') || f === 'r.xml'), [], 'no half-written or later file');
+});
