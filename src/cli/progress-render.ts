@@ -10,7 +10,7 @@ export interface StageLike {
 const fixed: Record<string, string> = {
   'first-byte': 'kernel',
   'run-init': '/init',
-  ready: 'guest ready',
+  ready: 'ready', // VFSLAB-READY; not "guest ready", which callers wait for in the log
   'ssh-ready': 'ssh',
 };
 

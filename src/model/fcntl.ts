@@ -74,7 +74,7 @@ export function doFcntl(s: KState, p: Proc, fd: number, f: OpenFile, cmd: number
         return ok(0);
       }
       const t = s.procs.find((x) => x.name === arg.target!.proc);
-      if (!t || (t.exitReported && !arg.pgrp)) return err(3);
+      if (!t || (!arg.pgrp && !pidInUse(s, t.pid))) return err(3);
       f.owner = arg.pgrp ? { ...f.owner, type: 'pgid', id: t.pgrp, ...ownerCred(p) } : { ...f.owner, type: 'tgid', id: t.pid, ...ownerCred(p) };
       s.why.push(`F_SETOWN ${arg.pgrp ? 'process group of ' : ''}${t.name} (force=1)`);
       return ok(0);
@@ -94,7 +94,7 @@ export function doFcntl(s: KState, p: Proc, fd: number, f: OpenFile, cmd: number
         return ok(0);
       }
       const t = s.procs.find((x) => x.name === arg.target!.proc);
-      if (!t || t.exitReported) return err(3);
+      if (!t || !pidInUse(s, t.pid)) return err(3);
       // find_vpid(pid): for F_OWNER_PGRP the number is the process's pid used as a pgid.
       f.owner = { ...f.owner, type, id: t.pid, ...ownerCred(p) };
       return ok(0);
@@ -121,3 +121,13 @@ function deadOwner(s: KState, o: OpenFile['owner']): { proc: string; pgrp: boole
   return { proc: s.procs[(o.id ?? 1) - 1]!.name, pgrp: o.type === 'pgid' };
 }
 
+/**
+ * find_vpid(n) finds a struct pid while any task uses the number as its pid,
+ * tgid or process group id: a reaped process's pid still names the process
+ * group its forked children are in (the runner makes the first process a
+ * group leader), so F_SETOWN of it succeeds (f_setown, f_setown_ex: ESRCH
+ * only when find_vpid fails).
+ */
+function pidInUse(s: KState, n: number): boolean {
+  return s.procs.some((q) => !q.exitReported && (q.pid === n || q.pgrp === n));
+}

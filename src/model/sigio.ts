@@ -59,12 +59,13 @@ export function sendSigio(s: KState, file: OpenFile, faFd: number, reason: numbe
     s.why.push(signum === 0
       ? `send_sigio_to_task: F_SETSIG 0 -> plain SIGIO (SI_KERNEL, no si_fd) to ${p.name}`
       : `send_sigio_to_task: F_SETSIG ${signum} -> si_code ${info.code}, si_fd ${faFd} (fa_fd), si_band 0x441 to ${p.name}`);
-    deliverSignal(s, p, info);
+    // __send_signal: PIDTYPE_PID (F_OWNER_TID) queues on the thread, the others on the process.
+    deliverSignal(s, p, info, own.type === 'pid' ? 'thread' : 'process');
   }
 }
 
 /** A signal reaches process p: discarded, kills it, or is caught (and interrupts a blocked step). */
-export function deliverSignal(s: KState, p: Proc, info: SigInfo): void {
+export function deliverSignal(s: KState, p: Proc, info: SigInfo, queue: 'thread' | 'process' = 'process'): void {
   if (!p.alive) return;
   const d = dispositionOf(p, info.signo);
   if (d === 'ignore' || (d === 'default' && DEFAULT_IGNORE.has(info.signo))) {
@@ -77,17 +78,18 @@ export function deliverSignal(s: KState, p: Proc, info: SigInfo): void {
     doExit(s, p, { status: null, signo: info.signo });
     return;
   }
-  // legacy_queue (kernel/signal.c): a standard signal already pending is not queued again.
-  // Sent twice in one step (a break of two leases), the first is surely still pending when
-  // the target is the acting process (it is inside its own syscall); another process may
-  // or may not have taken the first meanwhile, so the second may be dropped (hidden.ts).
+  // legacy_queue (kernel/signal.c): a standard signal already pending in the same queue
+  // (the thread's own, or the process's shared one) is not queued again. Sent twice in one
+  // step (a break of two leases), the first is surely still pending when the target is the
+  // acting process (it is inside its own syscall); another process may or may not have
+  // taken the first meanwhile, so the second may be dropped (hidden.ts).
   const step = s.stepSignals;
-  const again = info.signo < 32 && step !== undefined && step.sent.some((x) => x.proc === p.name && x.signo === info.signo);
+  const again = info.signo < 32 && step !== undefined && step.sent.some((x) => x.proc === p.name && x.signo === info.signo && x.queue === queue);
   if (again && step.actor === p.name) {
-    s.why.push(`legacy_queue: signal ${info.signo} is still pending for ${p.name} (sent earlier in its own syscall) -> not queued again`);
+    s.why.push(`legacy_queue: signal ${info.signo} is still pending in ${p.name}'s ${queue} queue (sent earlier in its own syscall) -> not queued again`);
     return;
   }
-  step?.sent.push({ proc: p.name, signo: info.signo });
+  step?.sent.push({ proc: p.name, signo: info.signo, queue });
   s.inflight.push({ proc: p.name, ...info, ...(again ? { mergeable: true as const } : {}) });
   p.unwaited.push(info.signo);
   if (p.status.k === 'blocked') {

@@ -250,10 +250,10 @@ export interface KState {
   why: string[];
   /**
    * Transient, during one step only (set by step.ts, never cloned): the acting
-   * process and the standard signals sent so far in the step, for
-   * legacy_queue (sigio.ts).
+   * process and the standard signals sent so far in the step (and to which
+   * pending queue), for legacy_queue (sigio.ts).
    */
-  stepSignals?: { actor: string; sent: { proc: string; signo: number }[] };
+  stepSignals?: { actor: string; sent: { proc: string; signo: number; queue: 'thread' | 'process' }[] };
   /** The guest's pmem backend, filesystem and dax= mode (init.ts); DAX outcomes derive from it. */
   guest?: GuestEnv;
   /** Mappings (mm-state.ts); absent until the first mmap. */

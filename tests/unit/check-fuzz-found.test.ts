@@ -1,7 +1,8 @@
 // Rules the fuzzer found (docs/divergences.md), checked on real stock-guest
 // traces and on traces altered where the rule decides:
 // - legacy_queue: a standard signal sent twice in one step to the acting
-//   process is caught once; to another process once or twice;
+//   process is caught once; to another process once or twice; pending in
+//   the thread's and the process's queue, twice; real-time signals always twice;
 // - a process killed by a signal inside its own step never reports that step,
 //   and the checker accounts for it from the model, not as an infra error;
 // - a slow exit step at the end is reaped during teardown: its teardown exit
@@ -85,4 +86,21 @@ B: exit 3
   const ok = checkTrace(sc, profile, [...head, exitB(3), exitA, end]);
   t.equal(ok.kind, 'pass', formatVerdict(ok));
   t.equal(checkTrace(sc, profile, [...head, exitB(4), exitA, end]).kind, 'diverged', 'another status still diverges');
+});
+
+t.test('SIGIO pending once per queue: thread-owned and process-owned leases give two', async (t) => {
+  const { sc, obs } = load('lease/two-leases-tid-and-process-sigio.scenario', 'lease-two-leases-tid-and-process-sigio');
+  t.equal(obs.filter((o) => o.kind === 'signal').length, 2, 'the guest saw two SIGIOs');
+  t.equal(checkTrace(sc, profile, obs).kind, 'pass', 'the recorded trace passes');
+  let dropped = false;
+  const one = obs.filter((o) => !(o.kind === 'signal' && !dropped && (dropped = true)));
+  t.equal(checkTrace(sc, profile, one).kind, 'diverged', 'one SIGIO only diverges');
+});
+
+t.test('real-time signals are never merged', async (t) => {
+  const { sc, obs } = load('lease/two-leases-rt-two-signals.scenario', 'lease-two-leases-rt-two-signals');
+  t.equal(checkTrace(sc, profile, obs).kind, 'pass', 'the recorded trace (two SIGRTMIN) passes');
+  let dropped = false;
+  const one = obs.filter((o) => !(o.kind === 'signal' && !dropped && (dropped = true)));
+  t.equal(checkTrace(sc, profile, one).kind, 'diverged', 'one SIGRTMIN only diverges');
 });

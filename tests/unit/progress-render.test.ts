@@ -40,7 +40,7 @@ t.test('boot stage text', async (t) => {
   t.equal(bootStatus({ name: 'stage:mkfs', ms: 2000 }, 2500), 'boot: 2.5 s, mkfs');
   t.equal(
     bootSummary(stages),
-    'boot: stages (s since QEMU start): kernel 0.31, /init 1.90, sshd 3.10, mounted 4.00, guest ready 4.20, ssh 5.99',
+    'boot: stages (s since QEMU start): kernel 0.31, /init 1.90, sshd 3.10, mounted 4.00, ready 4.20, ssh 5.99',
   );
   t.equal(tickStatus({ done: 3, total: 10, failed: 0, elapsedMs: 1234, label: 'a.scenario' }), '[3/10, 1.2s] a.scenario');
   t.equal(tickStatus({ done: 4, total: 10, failed: 2, elapsedMs: 2000, label: 'b' }), '[4/10, 2 failing, 2.0s] b');
@@ -92,7 +92,7 @@ t.test('plain mode: whole lines, no control codes, status dropped', async (t) =>
   t.same(lines, [
     'permanent',
     '[  2.5s] run: hello',
-    '[  2.5s] boot: stages (s since QEMU start): kernel 0.31, /init 1.90, sshd 3.10, mounted 4.00, guest ready 4.20, ssh 5.99',
+    '[  2.5s] boot: stages (s since QEMU start): kernel 0.31, /init 1.90, sshd 3.10, mounted 4.00, ready 4.20, ssh 5.99',
     '[  2.5s] kernel: 0m01s compile 50%: 10 compiled, CC fs/locks.o, ETA 1m00s',
     '[  2.5s] kernel: 0m16s compile 50%: 10 compiled, CC fs/locks.o, ETA 1m00s',
     '[  2.5s] kernel: 0m31s compile 50%: 10 compiled, CC fs/locks.o, ETA 1m00s',
