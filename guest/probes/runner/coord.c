@@ -709,12 +709,36 @@ static void run_coord_step(const struct scenario *sc, struct step *st, struct cp
 	}
 }
 
+/* A fork step still running (reported blocked: slower than the settle time). */
+static int fork_in_progress(void)
+{
+	for (int i = 0; i < ncp; i++)
+		if (cp[i].alive && cp[i].busy_seq >= 0 && strcmp(cp[i].busy_op, "fork") == 0)
+			return 1;
+	return 0;
+}
+
+static char fork_child[NAME_LEN]; /* the child the last fork step names */
+
+/* The child exists, or will not: its fork is over and failed. */
+static int child_attached_or_failed(const void *a)
+{
+	return find_proc(a) != NULL || (!fork_in_progress() && !fork_succeeded);
+}
+
 static void run_step(const struct scenario *sc, struct step *st)
 {
 	long settle = sc->settle_ms >= 0 ? sc->settle_ms : opts->settle_ms;
 	long watchdog = sc->watchdog_ms > 0 ? sc->watchdog_ms : opts->watchdog_ms;
 	struct cproc *p = find_proc(st->proc);
 	last_step = st->seq;
+	/* Under load a fork can outlast the settle time (reported blocked, its
+	 * child's hello not yet seen): the child's first step waits for the
+	 * child, or for the fork to fail, instead of finding no process. */
+	if (!p && strcmp(fork_child, st->proc) == 0 && (fork_in_progress() || fork_succeeded)) {
+		pump_until(child_attached_or_failed, st->proc, watchdog);
+		p = find_proc(st->proc);
+	}
 	if (!p) {
 		scen_infra("plan", st->seq, "step %d (plan line %d): process '%s' does not exist", st->seq, st->line,
 			   st->proc);
@@ -754,6 +778,11 @@ static void run_step(const struct scenario *sc, struct step *st)
 	p->busy_seq = st->seq;
 	p->busy_blocked = 0;
 	snprintf(p->busy_op, sizeof p->busy_op, "%s", st->op);
+	if (strcmp(st->op, "fork") == 0) {
+		const char *c = step_str(st, "child");
+		snprintf(fork_child, sizeof fork_child, "%s", c ? c : "");
+		fork_succeeded = 0;
+	}
 	send_step(p, st);
 	pump_until(proc_idle, p, settle);
 	if (scen_failed)
