@@ -41,7 +41,7 @@ export function indexPage(r: RunResults): string {
       const failing = s.verdict.kind === 'diverged' || s.verdict.kind === 'infra';
       const label = s.guest ? `${s.name} [${s.guest}]` : s.name;
       const name = failing ? `<a href="${pageName(s)}">${htmlEscape(label)}</a>` : htmlEscape(label);
-      const why = 'reason' in s.verdict ? htmlEscape(s.verdict.reason) : s.verdict.kind === 'diverged' ? htmlEscape(`line ${s.verdict.divergence.step?.line ?? '?'}: ${s.verdict.divergence.seen}`) : '';
+      const why = 'reason' in s.verdict ? htmlEscape(s.verdict.reason) : s.verdict.kind === 'diverged' ? htmlEscape(`line ${s.verdict.divergence.step?.line ?? '?'}: saw ${s.verdict.divergence.seen}; ${s.verdict.divergence.by === 'model' ? 'the model allows' : 'the pin says'} ${s.verdict.divergence.allowed.join(' | ') || 'nothing'}`) : '';
       return `<tr><td>${name}</td><td class="muted">${htmlEscape(s.file)}</td><td class="${cls(s.verdict.kind)}">${s.verdict.kind}</td><td>${s.ms.toFixed(0)} ms</td><td>${why}</td></tr>`;
     })
     .join('\n');

@@ -50,4 +50,5 @@ t.test('the HTML page leads with the explanation; the index greys out zero count
   const idx = indexPage({ version: RESULTS_VERSION, metadata: [], scenarios: [rec] });
   t.match(idx, /<span class="diverged">1 diverged<\/span>/);
   t.match(idx, /<span class="skip">0 infrastructure<\/span>/);
+  t.match(idx, /<td>line 6: saw done ret=4 errno=0; the pin says line 6: expect ret=5<\/td>/, 'the index row says what was seen and what was expected');
 });
