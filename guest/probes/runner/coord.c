@@ -726,6 +726,60 @@ static int child_attached_or_failed(const void *a)
 	return find_proc(a) != NULL || (!fork_in_progress() && !fork_succeeded);
 }
 
+/*
+ * Kernel waits a scenario step blocks in until another actor (a lease
+ * holder, a fanotify listener, an event) moves: /proc/PID/wchan names the
+ * function the task sleeps in (fanotify_get_response is inlined into
+ * fanotify_handle_event on 6.1). Seen on the guest for lease breaks and
+ * permission events.
+ */
+static const char *const known_waits[] = {"__break_lease", "fanotify_handle_event", "fanotify_get_response",
+					  "fanotify_read", NULL};
+
+static int in_known_wait(pid_t pid)
+{
+	char path[64], buf[128];
+	snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return 0;
+	for (int i = 0; known_waits[i]; i++)
+		if (strcmp(buf, known_waits[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Waits for the step just sent to finish, up to the settle time; after that
+ * it is reported blocked. With --blocked-by-wchan a step whose process has
+ * slept in a known kernel wait at two looks 5 ms apart (and at least 10 ms
+ * after the step began) is blocked at once: the settle time then only has
+ * to cover steps that are merely slow, and a fuzz batch does not spend it on
+ * every lease break.
+ */
+#define WCHAN_FIRST_LOOK_US 10000
+#define WCHAN_LOOK_MS 5
+static void wait_settle(struct cproc *p, long settle)
+{
+	if (!opts->wchan_blocked) {
+		pump_until(proc_idle, p, settle);
+		return;
+	}
+	long long start = now_us(), deadline = start + settle * 1000LL;
+	int looks = 0;
+	while (!proc_idle(p) && !scen_failed) {
+		long long now = now_us();
+		if (now >= deadline)
+			return;
+		if (now - start >= WCHAN_FIRST_LOOK_US) {
+			looks = in_known_wait(p->pid) ? looks + 1 : 0;
+			if (looks >= 2)
+				return;
+		}
+		long left = (long)((deadline - now + 999) / 1000);
+		pump(left < WCHAN_LOOK_MS ? left : WCHAN_LOOK_MS);
+	}
+}
+
 static void run_step(const struct scenario *sc, struct step *st)
 {
 	long settle = sc->settle_ms >= 0 ? sc->settle_ms : opts->settle_ms;
@@ -784,7 +838,7 @@ static void run_step(const struct scenario *sc, struct step *st)
 		fork_succeeded = 0;
 	}
 	send_step(p, st);
-	pump_until(proc_idle, p, settle);
+	wait_settle(p, settle);
 	if (scen_failed)
 		return;
 	if (p->alive && p->busy_seq == st->seq) {

@@ -15,12 +15,16 @@ const char *g_embedded_plan = NULL;
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vfslab-runner [--plan FILE|-] [--base DIR] [--settle-ms N] [--watchdog-ms N] [--keep]\n"
+		   "                     [--blocked-by-wchan]\n"
 		   "  --plan FILE     plan to run ('-' or absent: stdin%s)\n"
 		   "  --base DIR      scenario directories are DIR/s-<index> (default: .)\n"
 		   "  --settle-ms N   a step not done after N ms is reported blocked (default 50)\n"
 		   "  --watchdog-ms N longest wait for a busy process before the scenario is\n"
 		   "                  abandoned as an infra error (default 5000)\n"
-		   "  --keep          keep scenario directories\n",
+		   "  --keep          keep scenario directories\n"
+		   "  --blocked-by-wchan  report a step blocked as soon as its process\n"
+		   "                  sleeps in a known kernel wait (lease break, fanotify\n"
+		   "                  permission or read), not only after the settle time\n",
 		g_embedded_plan ? "; this reproducer has its plan built in" : "");
 }
 
@@ -85,6 +89,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--keep") == 0) {
 			o.keep = 1;
+		} else if (strcmp(a, "--blocked-by-wchan") == 0) {
+			o.wchan_blocked = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;

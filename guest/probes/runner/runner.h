@@ -221,6 +221,7 @@ struct runner_opts {
 	long settle_ms;
 	long watchdog_ms;
 	int keep;
+	int wchan_blocked; /* --blocked-by-wchan: see coord.c wait_settle */
 };
 /* Runs all scenarios of the plan; returns the number with infra errors. */
 int coord_run(struct plan *p, const struct runner_opts *o, int *ok_out);
