@@ -54,14 +54,19 @@ export async function moduleLoadOrder(modulesRoot: string, release: string): Pro
 }
 
 /**
- * One line per module: its name, then the guest paths to insmod, dependencies
- * first. The init loads from this with busybox insmod: kmod's modprobe costs
- * tens of milliseconds per call under TCG (it maps libcrypto and parses the
- * module indexes), on the path to SSH ready.
+ * A shell fragment the init sources: mod_NAME='guest paths to insmod',
+ * dependencies first. The init loads from it with busybox insmod: kmod's
+ * modprobe costs tens of milliseconds per call under TCG (it maps libcrypto
+ * and parses the module indexes), on the path to SSH ready.
  */
 export function moduleLoadTable(order: Map<string, string[]>, modulesRoot: string): string {
   const lines: string[] = [];
-  for (const [name, files] of order) lines.push([name, ...files.map((f) => '/' + path.relative(modulesRoot, f))].join(' '));
+  for (const [name, files] of order) {
+    if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`module name '${name}' is not a shell variable suffix`);
+    const paths = files.map((f) => '/' + path.relative(modulesRoot, f));
+    for (const p of paths) if (!/^[A-Za-z0-9_./-]+$/.test(p)) throw new Error(`module path '${p}' needs quoting`);
+    lines.push(`mod_${name}='${paths.join(' ')}'`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -96,7 +101,7 @@ export async function guestEntries(opts: {
   for (const f of [...files].sort()) {
     out.push({ kind: 'file', dest: path.relative(opts.modulesRoot, f), src: f, mode: 0o644 });
   }
-  out.push({ kind: 'text', dest: 'etc/vfslab/modules', text: moduleLoadTable(order, opts.modulesRoot) });
+  out.push({ kind: 'text', dest: 'etc/vfslab/modules.sh', text: moduleLoadTable(order, opts.modulesRoot) });
   const modDir = path.join(opts.modulesRoot, 'lib/modules', opts.release);
   for (const f of ['modules.order', 'modules.builtin', 'modules.builtin.modinfo']) {
     const src = path.join(modDir, f);
