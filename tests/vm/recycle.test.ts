@@ -9,8 +9,13 @@ import { loadScenarios } from '../../src/cli/scenario-files.js';
 import { resolveProfile } from '../../src/cli/profile.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// The middle one waits for a lease break (seconds): the kill lands inside it.
-const scenarios = loadScenarios(['fd/close-reuse', 'lease/break-expiry', 'fd/dup2-over-open-fd'].map((n) => path.join(root, 'tests/scenarios', `${n}.scenario`)));
+// The middle one sleeps 5 s: the kill (1 s into its batch, harness/test-seams.ts)
+// lands inside it. (A lease break of 1 s, used before, could end first.)
+const scenarios = loadScenarios([
+  path.join(root, 'tests/scenarios/fd/close-reuse.scenario'),
+  path.join(root, 'tests/fixtures/faults/slow.scenario'),
+  path.join(root, 'tests/scenarios/fd/dup2-over-open-fd.scenario'),
+]);
 const lines: string[] = [];
 const outcome = await runScenarios({
   scenarios,
