@@ -2,25 +2,10 @@
 // fanotify-len.ts), no VM: sums of fanotify_event_len over the notification
 // list, POLLIN|POLLRDNORM while it is non-empty, regular files and bad fds.
 import t from 'tap';
-import { parseScenario } from '../../src/scenario/parse.js';
+import { at, profile, sc } from './fixtures/fanotify-predict.js';
 import { predict } from '../../src/check/predict.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 import { fidRecordLen, fidHandleBytes } from '../../src/model/fanotify-len.js';
 
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function sc(body: string, setup = ''): Scenario {
-  const r = parseScenario(`scenario t\n${setup}process L\n${body}\n`, 't.scenario');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-/** Outcomes of the step on the given 1-based line of the body. */
-function at(text: string, line: number, setup = ''): string[] {
-  const p = predict(sc(text, setup), profile);
-  if (p.unmodelled) return [`unmodelled: ${p.unmodelled.reason}`];
-  const extra = setup.split('\n').filter((x) => x !== '').length;
-  return p.steps.find((s) => s.line === line + 2 + extra)?.outcomes ?? [];
-}
 const prep = 'L: w = open "f" O_RDWR|O_CREAT 0644\nL: close w\n';
 
 t.test('fd mode: 24 per queued event, read events no longer count', async (t) => {

@@ -3,23 +3,9 @@
 // or EMFILE), at fanotify_init (EMFILE), max_user_marks (ENOSPC, per user,
 // FAN_UNLIMITED_MARKS exempt), and writable event fds of directories.
 import t from 'tap';
-import { parseScenario } from '../../src/scenario/parse.js';
+import { at, profile, sc } from './fixtures/fanotify-predict.js';
 import { predict } from '../../src/check/predict.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function sc(body: string, header = ''): Scenario {
-  const r = parseScenario(`scenario t\n${header}process L\n${body}\n`, 't.scenario');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-function at(text: string, line: number, header = ''): string[] {
-  const p = predict(sc(text, header), profile);
-  if (p.unmodelled) return [`unmodelled: ${p.unmodelled.reason}`];
-  const extra = header.split('\n').filter((x) => x !== '').length;
-  return p.steps.find((s) => s.line === line + 2 + extra)?.outcomes ?? [];
-}
 const prep = 'L: w = open "f" O_RDWR|O_CREAT 0644\nL: close w\n';
 const three = `${prep}L: g = fanotify_init FAN_NONBLOCK O_RDONLY\nL: fanotify_mark g FAN_MARK_ADD FAN_OPEN "f"\nL: fork A\nL: fork B\nL: fork C\nA: a = open "f" O_RDONLY\nB: b = open "f" O_RDONLY\nC: c = open "f" O_RDONLY\n`;
 

@@ -1,23 +1,9 @@
 // fanotify rules of the model, one scenario text each, no VM: the model's
 // own prediction (src/check/predict.ts) of each step.
 import t from 'tap';
-import { parseScenario } from '../../src/scenario/parse.js';
+import { at, profile, sc } from './fixtures/fanotify-predict.js';
 import { predict } from '../../src/check/predict.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function sc(body: string): Scenario {
-  const r = parseScenario(`scenario t\nprocess L\n${body}\n`, 't.scenario');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-/** Outcomes of the step on the given 1-based line of the body (line 2 of the text is `process L`). */
-function at(text: string, line: number): string[] {
-  const p = predict(sc(text), profile);
-  if (p.unmodelled) return [`unmodelled: ${p.unmodelled.reason}`];
-  return p.steps.find((s) => s.line === line + 2)?.outcomes ?? [];
-}
 const prep = 'L: w = open "f" O_RDWR|O_CREAT 0644\nL: close w\n';
 
 t.test('group fd flags: anon inode keeps O_ACCMODE|O_NONBLOCK', async (t) => {

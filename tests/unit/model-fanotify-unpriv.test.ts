@@ -3,22 +3,9 @@
 // FANOTIFY_UNPRIV group's marks (inode only; read permission) and its events
 // (pid 0 unless the reader's own, no fd), per-user max_user_groups.
 import t from 'tap';
-import { parseScenario } from '../../src/scenario/parse.js';
+import { at, profile, sc } from './fixtures/fanotify-predict.js';
 import { predict } from '../../src/check/predict.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function sc(body: string): Scenario {
-  const r = parseScenario(`scenario t\nprocess L\n${body}\n`, 't.scenario');
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.scenario;
-}
-function at(text: string, line: number): string[] {
-  const p = predict(sc(text), profile);
-  if (p.unmodelled) return [`unmodelled: ${p.unmodelled.reason}`];
-  return p.steps.find((s) => s.line === line + 2)?.outcomes ?? [];
-}
 const prep = 'L: w = open "f" O_WRONLY|O_CREAT 0644\nL: close w\nL: v = open "secret" O_WRONLY|O_CREAT 0600\nL: close v\nL: setuid 1000\n';
 
 t.test('fanotify_init without CAP_SYS_ADMIN', async (t) => {
