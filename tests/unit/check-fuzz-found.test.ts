@@ -7,24 +7,12 @@
 //   and the checker accounts for it from the model, not as an infra error;
 // - a slow exit step at the end is reaped during teardown: its teardown exit
 //   observation is the exit the model predicts.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { load, profile } from './fixtures/recorded.js';
 import { parseScenario, formatScenarioError } from '../../src/scenario/parse.js';
-import { parseTrace } from '../../src/trace/parse.js';
 import { checkTrace, formatVerdict } from '../../src/check/index.js';
 import type { Observation } from '../../src/trace/types.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function load(rel: string, name: string) {
-  const r = parseScenario(readFileSync(path.join(root, 'tests/scenarios', rel), 'utf8'), rel);
-  if (!r.ok) throw new Error(r.errors.map(formatScenarioError).join('\n'));
-  const obs = parseTrace(readFileSync(path.join(root, 'tests/golden/traces', `${name}.jsonl`), 'utf8')).observations;
-  return { sc: r.scenario, obs };
-}
 
 /** The trace with its (one) signal observation doubled. */
 function twoSignals(obs: Observation[]): Observation[] {

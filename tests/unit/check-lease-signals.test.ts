@@ -2,24 +2,11 @@
 // each altered in the one place the rule under test decides: the altered
 // trace must diverge at that observation (the unaltered one passes in
 // check-recorded-traces.test.ts).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { parseScenario, formatScenarioError } from '../../src/scenario/parse.js';
-import { parseTrace } from '../../src/trace/parse.js';
+import { load, profile } from './fixtures/recorded.js';
 import { checkTrace, formatVerdict } from '../../src/check/index.js';
 import type { Observation, SignalSeen, StepDone } from '../../src/trace/types.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const profile = { name: 'stock', version: '6.1.192', features: {} };
-
-function load(rel: string, name: string) {
-  const r = parseScenario(readFileSync(path.join(root, 'tests/scenarios', rel), 'utf8'), rel);
-  if (!r.ok) throw new Error(r.errors.map(formatScenarioError).join('\n'));
-  const obs = parseTrace(readFileSync(path.join(root, 'tests/golden/traces', `${name}.jsonl`), 'utf8')).observations;
-  return { sc: r.scenario, obs };
-}
 
 const copy = (obs: Observation[]): Observation[] => obs.map((o) => ({ ...o })) as Observation[];
 
