@@ -5,8 +5,6 @@
 // session (the campaign reports it).
 import { launchGuest } from '../../harness/launch.js';
 import type { Guest } from '../../harness/guest.js';
-import type { AccelRequest } from '../../harness/qemu/accel.js';
-import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
 import { VfslabError } from '../../harness/errors.js';
 import type { OopsFinding } from '../../harness/console/oops.js';
 import type { Scenario } from '../scenario/ast.js';
@@ -15,19 +13,13 @@ import { parseTrace, groupByScenario } from '../trace/parse.js';
 import type { Observation } from '../trace/types.js';
 import { checkTrace, type GuestFacts, type Verdict } from '../check/index.js';
 import type { ModelOptions } from '../model/options.js';
-import type { Profile } from '../model/profile.js';
-import { RUNNER } from './run-scenarios.js';
+import { RUNNER, type RunRequest } from './run-scenarios.js';
 
 const PLAN = '/tmp/vfslab-fuzz-plan';
 const BASE = '/mnt/pmem/vfslab-fuzz';
 
-export interface SessionOptions {
-  kernel: string;
-  profile: Profile;
-  pmem: PmemBackend;
-  fs: FsType;
-  dax: DaxMode;
-  accel?: AccelRequest;
+/** The guest and kernel as `vfslab run` takes them; the settle time is required here. */
+export interface SessionOptions extends Pick<RunRequest, 'kernel' | 'profile' | 'pmem' | 'fs' | 'dax' | 'accel'> {
   settleMs: number;
   model?: Partial<ModelOptions>;
   log?: (line: string) => void;
