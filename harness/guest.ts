@@ -473,6 +473,11 @@ export class Guest {
     this.ssh?.destroy();
   }
 
+  /** Test seam (VFSLAB_TEST_FAULT=kill-qemu): SIGKILL to QEMU, unannounced, as the OOM killer would. */
+  killQemu(): void {
+    this.qemu.signal('SIGKILL');
+  }
+
   /** Kills QEMU at once and cleans up. */
   async kill(): Promise<QemuExit> {
     this.expectExit = true;

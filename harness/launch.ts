@@ -5,6 +5,7 @@ import { resolveBootImages, type BootImages } from './image/resolve.js';
 import { ensurePmemTemplate, templateBackends } from './image/pmem-template.js';
 import { resolveAccel, type AccelRequest } from './qemu/accel.js';
 import type { DaxMode, FsType, PmemBackend } from './qemu/args.js';
+import { nextLaunchFailure } from './test-seams.js';
 
 export interface LaunchOptions extends Omit<GuestBootOptions, 'kernel' | 'initrd' | 'accel' | 'pmemTemplate'> {
   kernel?: string; // 'stock' (default), a manifest name, or a bzImage path
@@ -36,8 +37,11 @@ export async function launchGuest(opts: LaunchOptions): Promise<Launched> {
           log,
         )
       : undefined;
+  // Test seam: a launch made to fail is aborted once QEMU runs, as a caller's abort would be.
+  const injected = nextLaunchFailure();
   const guest = await Guest.boot({
     ...opts,
+    signal: injected === undefined ? opts.signal : AbortSignal.abort(injected),
     qemu,
     kernel: images.kernelPath,
     initrd: images.initrdPath,

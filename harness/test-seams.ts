@@ -1,18 +1,23 @@
-// Test seams for the fault-injection tests (tests/vm/faults-*.test.ts). Both
+// Test seams for the fault-injection tests (tests/vm/faults-*.test.ts). All
 // are inert unless their environment variable is set; nothing else sets them.
 //
 //   VFSLAB_TEST_FAULT=KIND@BATCH   a fault while runner batch BATCH (0-based) runs:
 //     kill-runner   killall -KILL vfslab-runner 1 s into the batch (a runner crash)
 //     kill-sshd     killall dropbear 1 s into the batch (the guest's sshd dies)
 //     drop-ssh      the host destroys the SSH socket 1 s into the batch
+//     kill-qemu     the host SIGKILLs its QEMU 1 s into the batch (as the OOM killer would)
 //     leave-frozen  FIFREEZE on /mnt/pmem before the runner: it blocks in D state forever
 //     hung-task     freeze, a writer blocked past hung_task_timeout_secs=2, thaw
 //   VFSLAB_TEST_CRASH_AT=image|boot|run|report   the harness crashes at that stage
 //     (image: before the initramfs check; boot: at QEMU's first console byte;
 //     run: after the first batch's verdicts; report: after --json, before --junit).
+//   VFSLAB_TEST_FAIL_BOOT_AFTER=N   every guest launch of this process after the
+//     first N fails: its boot is aborted as soon as QEMU runs (a BootError through
+//     Guest.boot's own failure path: QEMU killed, work dir removed). With a fault
+//     that forces a recycle, the recycle finds no guest.
 import { InputError } from './errors.js';
 
-export const FAULT_KINDS = ['kill-runner', 'kill-sshd', 'drop-ssh', 'leave-frozen', 'hung-task'] as const;
+export const FAULT_KINDS = ['kill-runner', 'kill-sshd', 'drop-ssh', 'kill-qemu', 'leave-frozen', 'hung-task'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface TestFault {
   kind: FaultKind;
@@ -37,8 +42,8 @@ export function faultFromEnv(env: NodeJS.ProcessEnv = process.env): TestFault | 
 }
 
 /**
- * Shell text put before the runner command of the faulty batch. drop-ssh has
- * none: the host does it (Guest.dropConnection).
+ * Shell text put before the runner command of the faulty batch. drop-ssh and
+ * kill-qemu have none: the host does them (Guest.dropConnection, Guest.killQemu).
  */
 export function faultCommandPrefix(kind: FaultKind): string {
   switch (kind) {
@@ -52,8 +57,32 @@ export function faultCommandPrefix(kind: FaultKind): string {
     case 'hung-task':
       return `${FREEZE_PROBE} ${PMEM_MOUNT} --hung-secs 2; `;
     case 'drop-ssh':
+    case 'kill-qemu':
       return '';
   }
+}
+
+/** VFSLAB_TEST_FAIL_BOOT_AFTER: how many launches succeed before every later one fails. */
+export function failBootAfterFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env['VFSLAB_TEST_FAIL_BOOT_AFTER'];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw new InputError('VFSLAB_TEST_FAIL_BOOT_AFTER', `'${v}' is not a number of boots`, 'N >= 0, e.g. 1');
+  return Number(v);
+}
+
+/** Why launch number `launch` (1-based) is made to fail, if it is. */
+export function bootFailure(after: number | undefined, launch: number): string | undefined {
+  if (after === undefined || launch <= after) return undefined;
+  return `VFSLAB_TEST_FAIL_BOOT_AFTER=${after}: launch ${launch} made to fail`;
+}
+
+// Process-wide: a recycle is a later launch of the same run.
+let launches = 0;
+
+/** Counts a guest launch; why it is to fail (VFSLAB_TEST_FAIL_BOOT_AFTER), or undefined. */
+export function nextLaunchFailure(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const after = failBootAfterFromEnv(env);
+  return bootFailure(after, ++launches);
 }
 
 function crashStage(env: NodeJS.ProcessEnv): CrashStage | undefined {

@@ -3,6 +3,7 @@
 // against the model (with the campaign's model options, so a planted wrong
 // rule is seen). A runner failure recycles the guest; a kernel oops ends the
 // session (the campaign reports it).
+import { runnerFailure } from './runner-failure.js';
 import { launchGuest } from '../../harness/launch.js';
 import type { Guest } from '../../harness/guest.js';
 import { VfslabError } from '../../harness/errors.js';
@@ -84,7 +85,7 @@ export class FuzzSession {
       // time otherwise); merely slow steps still get the whole settle time.
       const r = await guest.exec(`rm -rf ${BASE}; mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE} --blocked-by-wchan`, { timeoutMs: 60_000 + 10_000 * scenarios.length });
       text = r.stdout;
-      if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+      failure = runnerFailure(r);
     } catch (e) {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;

@@ -1,6 +1,7 @@
 // One guest, many scenarios: boot, run the plan in batches through the guest's
 // vfslab-runner, check every scenario's trace against the model. Shared by
 // `vfslab run` and the VM test suite.
+import { runnerFailure } from './runner-failure.js';
 import { launchGuest } from '../../harness/launch.js';
 import type { OopsFinding } from '../../harness/console/oops.js';
 import type { AccelRequest } from '../../harness/qemu/accel.js';
@@ -162,25 +163,27 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     const t0 = performance.now();
     let text = '';
     let failure = '';
-    let dropTimer: NodeJS.Timeout | undefined;
+    let hostFaultTimer: NodeJS.Timeout | undefined;
     try {
       await guest.upload(Buffer.from(serializePlan(scenarios, { settleMs: req.settleMs })), PLAN);
-      // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
       const f = fault?.batch === batchNo ? fault.kind : undefined;
-      if (f === 'drop-ssh') dropTimer = setTimeout(() => guest.dropConnection(), 1000);
+      // Host-side faults, 1 s in like the guest-side ones: the scenario is mid-run by then.
+      if (f === 'drop-ssh') hostFaultTimer = setTimeout(() => guest.dropConnection(), 1000);
+      if (f === 'kill-qemu') hostFaultTimer = setTimeout(() => guest.killQemu(), 1000);
       const prefix = f ? faultCommandPrefix(f) : '';
+      // Generous: lease-break scenarios wait seconds by design; the runner's watchdog bounds each step.
       const r = await guest.exec(`${prefix}mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE}`, {
         timeoutMs: req.batchTimeoutMs ?? 60_000 + 15_000 * scenarios.length,
       });
       text = r.stdout;
-      if (r.code !== 0 && r.code !== 1) failure = `vfslab-runner exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+      failure = runnerFailure(r);
     } catch (e) {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;
       // Scenarios whose trace is complete in what arrived are checked as usual.
       text = e.partialStdout ?? '';
     } finally {
-      clearTimeout(dropTimer);
+      clearTimeout(hostFaultTimer);
       batchNo++;
     }
     const ms = (performance.now() - t0) / scenarios.length;
