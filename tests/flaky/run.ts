@@ -1,5 +1,6 @@
-// npm run flaky -- N [--out DIR] [TEST_FILE...]: runs the VM suite (default
-// tests/vm, all of it) N times and reports every test point and scenario
+// npm run flaky -- N [--out DIR] [--max-minutes M] [TEST_FILE...]: runs the VM
+// suite (default tests/vm, all of it) N times (no new run is started after M
+// minutes: the table then covers the runs done) and reports every test point and scenario
 // verdict whose outcome changed between runs, as a table. Scenario verdicts
 // come from tests/vm/scenarios.test.ts, which writes them as JSON into
 // $VFSLAB_VERDICTS_DIR. Exit 0 when nothing changed, 1 otherwise, 2 bad usage.
@@ -13,7 +14,7 @@ import { changeTable, changes, tapOutcomes, type RunOutcomes } from './compare.j
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function usage(problem: string): never {
-  console.error(`flaky: ${problem} (valid: npm run flaky -- N [--out DIR] [TEST_FILE...], N a positive integer)`);
+  console.error(`flaky: ${problem} (valid: npm run flaky -- N [--out DIR] [--max-minutes M] [TEST_FILE...], N and M positive integers)`);
   process.exit(2);
 }
 
@@ -22,10 +23,16 @@ const runsArg = args.shift();
 if (!runsArg || !/^[1-9]\d*$/.test(runsArg)) usage(`'${runsArg ?? ''}' is not a number of runs`);
 const runs = Number(runsArg);
 let out = '';
+let maxMinutes = Infinity;
 const tests: string[] = [];
 while (args.length) {
   const a = args.shift()!;
   if (a === '--out') out = args.shift() ?? usage('--out needs a directory');
+  else if (a === '--max-minutes') {
+    const m = args.shift() ?? '';
+    if (!/^[1-9]\d*$/.test(m)) usage(`--max-minutes '${m}' is not a positive integer`);
+    maxMinutes = Number(m);
+  }
   else if (a.startsWith('-')) usage(`unknown option '${a}'`);
   else tests.push(a);
 }
@@ -35,7 +42,8 @@ mkdirSync(out, { recursive: true });
 
 function runSuite(dir: string): Promise<{ code: number | null; tap: string }> {
   return new Promise((resolve) => {
-    const c = spawn('npx', ['tap', '--disable-coverage', '--reporter=tap', ...(tests.length ? tests : ['tests/vm'])], {
+    // Two files at a time, as `npm run vm-test` and `make test` run them.
+    const c = spawn('npx', ['tap', '--disable-coverage', '--reporter=tap', '--jobs=2', ...(tests.length ? tests : ['tests/vm'])], {
       cwd: root,
       env: { ...process.env, VFSLAB_VERDICTS_DIR: dir },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -58,7 +66,12 @@ function verdicts(dir: string): RunOutcomes {
 }
 
 const all: RunOutcomes[] = [];
+const campaignStart = Date.now();
 for (let i = 1; i <= runs; i++) {
+  if (Date.now() - campaignStart > maxMinutes * 60_000) {
+    console.error(`flaky: --max-minutes ${maxMinutes} reached: ${i - 1} of ${runs} runs done`);
+    break;
+  }
   const dir = path.join(out, `run-${i}`);
   mkdirSync(dir);
   const started = Date.now();
