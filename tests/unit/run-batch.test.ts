@@ -33,7 +33,7 @@ t.test('a complete batch: every scenario checked', async (t) => {
 t.test('the runner died inside the second scenario', async (t) => {
   const second = traceAt(1);
   const out = [...traceAt(0), ...second.slice(0, Math.floor(second.length / 2))].join('\n');
-  const v = batchVerdicts(scenarios, out, 'vfslab-runner exited SIGKILL', profile, facts);
+  const v = batchVerdicts(scenarios, out, 'vfslab-runner killed by SIGKILL', profile, facts);
   t.same(
     v.map((x) => x.verdict.kind),
     ['pass', 'infra', 'infra'],
