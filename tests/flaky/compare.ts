@@ -57,3 +57,21 @@ export function changeTable(runs: readonly RunOutcomes[], ch: readonly Change[])
   for (const c of ch) lines.push(`| ${c.key.replaceAll('|', '\\|')} | ${c.outcomes.join(' | ')} |`);
   return `${head}:\n\n${lines.join('\n')}\n`;
 }
+
+/** What tests/flaky/run.ts records of each run (run-N/run.json). */
+export interface RunRecord {
+  commit: string;
+  /** Uncommitted changes to tracked files when the run started. */
+  dirty: boolean;
+  startedAt: string;
+  minutes: number;
+  exit: number | null;
+}
+
+/** Which commits the runs ran, so a campaign that spans code changes says so. */
+export function campaignCommits(recs: readonly (RunRecord | undefined)[]): string {
+  const names = recs.map((r) => (r ? `${r.commit}${r.dirty ? ' (uncommitted changes)' : ''}` : '(not recorded)'));
+  const distinct = [...new Set(names)];
+  if (distinct.length === 1) return `All runs on ${distinct[0]}.\n`;
+  return `Runs span ${distinct.length} commits: ${distinct.map((d) => `${d} (runs ${names.flatMap((n, i) => (n === d ? [i + 1] : [])).join(',')})`).join('; ')}.\n`;
+}

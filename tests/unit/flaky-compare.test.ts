@@ -1,6 +1,6 @@
 // The flakiness report's comparison (tests/flaky/compare.ts), without a VM.
 import t from 'tap';
-import { changeTable, changes, tapOutcomes } from '../../tests/flaky/compare.js';
+import { campaignCommits, changeTable, changes, tapOutcomes } from '../../tests/flaky/compare.js';
 
 const tap = (second: string, verdictLine = '    ok 2 - fd/close-reuse # time=3ms') => `TAP version 14
 1..2
@@ -40,4 +40,13 @@ t.test('only what differs between runs is reported', async (t) => {
   t.match(table, /^2 run\(s\), 8 test points and scenario verdicts, 3 changed:/);
   t.match(table, /\| verdict stock nvdimm\/ext4 x\.scenario \| pass \| diverged \|/);
   t.equal(changeTable([a, a], []), '2 run(s), 7 test points and scenario verdicts, 0 changed.\n');
+});
+
+t.test('campaignCommits: one commit, or which runs ran which', async (t) => {
+  const rec = (commit: string, dirty = false) => ({ commit, dirty, startedAt: '', minutes: 6, exit: 0 });
+  t.equal(campaignCommits([rec('a1'), rec('a1')]), 'All runs on a1.\n');
+  t.equal(
+    campaignCommits([rec('a1'), rec('a1'), rec('b2', true), undefined]),
+    'Runs span 3 commits: a1 (runs 1,2); b2 (uncommitted changes) (runs 3); (not recorded) (runs 4).\n',
+  );
 });
