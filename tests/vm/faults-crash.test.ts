@@ -5,12 +5,13 @@
 // QEMU of the run is left (counted), temp files are gone, and what was done
 // is kept: TAP lines and --traces so far, a --json already written, and the
 // console log of a guest that was running.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { imagesDir, repoRoot } from '../../harness/paths.js';
+import { qemusUnder } from '../fixtures/faults/cli-run.js';
 
 const scenarios = ['close-reuse', 'dup2-over-open-fd'].map((n) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`));
 
@@ -35,17 +36,6 @@ function crashAt(stage: string): Promise<Crashed> {
     c.stderr.on('data', (d: Buffer) => (err += d.toString()));
     c.on('close', (code) => resolve({ code, out, err, tmp, dir }));
   });
-}
-
-/** QEMU processes whose command line names `tmp` (their work dir is under it); SIGKILL takes a moment. */
-async function qemusUnder(tmp: string): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < 20; i++) {
-    n = spawnSync('pgrep', ['-f', `qemu-system.*${tmp}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
-    if (n === 0) return 0;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return n;
 }
 
 const stageDirs = () => readdirSync(imagesDir).filter((f) => f.startsWith('.stage-'));
