@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export const VM_TAP_JOBS = 2;
+const VM_TAP_JOBS = 2;
 
 const dirs = process.argv.slice(2);
 let passed = 0;
