@@ -11,6 +11,8 @@ let nextId = 1;
 let installed = false;
 /** Set when an exception or rejection went uncaught: the exit that follows is a crash. */
 let crashed = false;
+/** The signal this process is ending by, once one was caught. */
+let interruptedBy: string | undefined;
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
@@ -43,6 +45,11 @@ export function processCrashed(): boolean {
   return crashed;
 }
 
+/** The signal (SIGINT, SIGTERM, SIGHUP) this process is ending by, if any (cleanups may keep evidence then). */
+export function processInterrupted(): string | undefined {
+  return interruptedBy;
+}
+
 export function pendingCleanups(): number {
   return actions.size;
 }
@@ -51,6 +58,7 @@ export function pendingCleanups(): number {
 const OTHER_HANDLER_GRACE_MS = 1000;
 
 function onSignal(signal: HandledSignal): void {
+  interruptedBy ??= signal;
   runCleanups();
   process.removeListener(signal, signalHandlers[signal]);
   const status = 128 + (os.constants.signals[signal] ?? 0);

@@ -64,6 +64,11 @@ export class PortBindError extends VfslabError {
 /** Lines of console shown in messages; the full tail stays on the error object. */
 const SHOWN_TAIL_LINES = 15;
 
+/** Where the console log is kept, for a message's end; without a path the tail in detail() is all there is. */
+function consoleLogClause(consoleLog: string | undefined): string {
+  return consoleLog ? `; console log: ${consoleLog}` : '; see the console tail';
+}
+
 function withTail(message: string, consoleTail: string): string {
   const shown = consoleTail.split('\n').slice(-SHOWN_TAIL_LINES).join('\n').trimEnd();
   return shown ? `${message}\n--- console tail ---\n${shown}` : message;
@@ -76,8 +81,10 @@ export class BootError extends VfslabError {
   constructor(
     readonly reason: string,
     readonly consoleTail: string,
+    /** The console log file, kept after the failure (harness/workdir.ts). */
+    readonly consoleLog?: string,
   ) {
-    super('boot', `guest did not become ready: ${reason}; see the console log`);
+    super('boot', `guest did not become ready: ${reason}${consoleLogClause(consoleLog)}`);
   }
   /** The one-line message plus the last console lines (and the diagnosis), for humans. */
   detail(): string {
@@ -94,6 +101,8 @@ export class QemuDiedError extends VfslabError {
     readonly consoleTail: string,
     /** A note from the console such as "kernel panic seen", since QEMU exits 0 after a panic. */
     readonly consoleNote?: string,
+    /** The console log file, kept after the failure (harness/workdir.ts). */
+    readonly consoleLog?: string,
   ) {
     const how = signal ? `killed by ${signal}` : `exited with code ${qemuExitCode}`;
     const err = stderr.trim().split('\n').filter(Boolean).pop();
@@ -102,7 +111,7 @@ export class QemuDiedError extends VfslabError {
       `QEMU ${how} unexpectedly` +
         (consoleNote ? ` (${consoleNote})` : '') +
         (err ? `: ${err}` : '') +
-        '; see the console log',
+        consoleLogClause(consoleLog),
     );
   }
   detail(): string {
@@ -126,8 +135,12 @@ export class GuestInitError extends VfslabError {
   constructor(
     readonly reason: string,
     readonly logLines: string[],
+    readonly consoleLog?: string,
   ) {
-    super('guest-init', `guest init failed: ${reason}; check the image (\`make setup\`) and the vfslab.* options`);
+    super(
+      'guest-init',
+      `guest init failed: ${reason}; check the image (\`make setup\`) and the vfslab.* options` + (consoleLog ? `; console log: ${consoleLog}` : ''),
+    );
   }
   detail(): string {
     return withTail(this.message, this.logLines.join('\n'));

@@ -1,7 +1,8 @@
 // The guest lifecycle: boot QEMU, watch its console (markers, oopses), wait
 // for VFSLAB-READY and a working SSH session, run commands, shut down. Every
-// failure on the way is a distinct typed error carrying the console tail, and
-// nothing (QEMU, temp dir) survives the run unless asked to keep it.
+// failure on the way is a distinct typed error carrying the console tail and
+// naming the console log, which is all of the temp dir that survives a failure
+// (everything survives when asked to keep it); QEMU never survives the run.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BootError, GuestInitError, InputError, KernelMissingError, QemuDiedError, SshError, VfslabError } from './errors.js';
@@ -112,8 +113,8 @@ export class Guest {
     resolveBinary(qemuBin);
     const accel = await resolveAccel(opts.accel ?? 'auto', { qemu: qemuBin, kernel: opts.kernel, cacheFile: opts.accelCacheFile });
     const dir = new WorkDir(opts.tmpDir);
-    // Should vfslab crash, the console log is what explains the guest's side.
-    dir.keepOnCrash = ['console.log', 'qemu.argv.json'];
+    // Should the guest fail or vfslab crash or be interrupted, the console log is what explains the guest's side.
+    dir.evidence = ['console.log', 'qemu.argv.json'];
     const guest = new Guest(opts, accel, dir, generateClientKey(`vfslab@${dir.path}`));
     try {
       await guest.start(qemuBin);
@@ -167,7 +168,7 @@ export class Guest {
     return this.scanner?.findings() ?? [];
   }
 
-  /** Marks the run as failed so that keepOnFailure keeps the work dir. */
+  /** Marks the run as failed: its console log is kept (and with keepOnFailure the whole work dir). */
   markFailed(): void {
     this.failed = true;
   }
@@ -330,9 +331,9 @@ export class Guest {
 
   /** Throws the error for a boot that can no longer succeed, if any. */
   private checkAlive(): void {
-    if (this.opts.signal?.aborted) throw new BootError(`aborted (${String(this.opts.signal.reason ?? 'signal')})`, this.consoleTail());
+    if (this.opts.signal?.aborted) throw this.bootError(`aborted (${String(this.opts.signal.reason ?? 'signal')})`);
     const f = this.initFailed;
-    if (f && (!this.qemu.running || performance.now() - f.at > INIT_FAIL_GRACE_MS)) throw new GuestInitError(f.reason, f.lines);
+    if (f && (!this.qemu.running || performance.now() - f.at > INIT_FAIL_GRACE_MS)) throw new GuestInitError(f.reason, f.lines, this.consoleLogPath);
     if (f) return; // Still collecting init's log lines.
     const exit = this.qemu.exit;
     if (exit) throw this.diedError(exit);
@@ -341,7 +342,11 @@ export class Guest {
   private diedError(exit: QemuExit): QemuDiedError {
     const oops = this.oopses();
     const note = oops.length ? `${oops[0]!.rule} on console at line ${oops[0]!.line}: ${oops[0]!.text.trim()}` : undefined;
-    return new QemuDiedError(exit.code, exit.signal, this.qemu.stderr(), this.consoleTail(), note);
+    return new QemuDiedError(exit.code, exit.signal, this.qemu.stderr(), this.consoleTail(), note, this.consoleLogPath);
+  }
+
+  private bootError(reason: string): BootError {
+    return new BootError(reason, this.consoleTail(), this.consoleLogPath);
   }
 
   private waitReady(deadline: number): Promise<void> {
@@ -352,9 +357,8 @@ export class Guest {
       },
       deadline,
       () =>
-        new BootError(
+        this.bootError(
           `no VFSLAB-READY within ${this.opts.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS} ms (last stage: ${this.stages.at(-1)?.name ?? 'no console output'})`,
-          this.consoleTail(),
         ),
     );
   }
@@ -365,20 +369,19 @@ export class Guest {
       () => {
         this.checkAlive();
         if (this.hostKey) return true;
-        if (this.readyUptime !== undefined) throw new BootError('VFSLAB-READY came without a VFSLAB-HOSTKEY line', this.consoleTail());
+        if (this.readyUptime !== undefined) throw this.bootError('VFSLAB-READY came without a VFSLAB-HOSTKEY line');
         return false;
       },
       deadline,
       () =>
-        new BootError(
+        this.bootError(
           `no VFSLAB-HOSTKEY within ${this.opts.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS} ms (last stage: ${this.stages.at(-1)?.name ?? 'no console output'})`,
-          this.consoleTail(),
         ),
     );
   }
 
   private async connectSsh(deadline: number): Promise<void> {
-    if (!this.hostKey) throw new BootError('no VFSLAB-HOSTKEY line before SSH', this.consoleTail());
+    if (!this.hostKey) throw this.bootError('no VFSLAB-HOSTKEY line before SSH');
     // Give up on SSH the moment QEMU dies or the caller aborts.
     const stop = new AbortController();
     const check = () => {
@@ -424,7 +427,7 @@ export class Guest {
   private async guarded<T>(op: (ssh: SshConnection) => Promise<T>): Promise<T> {
     if (this.finished) throw new SshError('the guest was already shut down');
     if (!this.qemu.running) throw this.diedError(this.qemu.exit!);
-    if (!this.ssh || this.ssh.closed) throw this.sshFailure(new SshError('no connection'));
+    if (!this.ssh || this.ssh.closed) throw this.keptConsole(this.sshFailure(new SshError('no connection')));
     try {
       return await op(this.ssh);
     } catch (e) {
@@ -432,8 +435,16 @@ export class Guest {
       if (e instanceof SshError) await settlesWithin(this.qemu.exited, 1000);
       const f = this.sshFailure(e);
       if (e instanceof VfslabError && f instanceof VfslabError) f.partialStdout ??= e.partialStdout;
-      throw f;
+      throw this.keptConsole(f);
     }
+  }
+
+  /** A lost connection or a command that never returned: the guest failed, and its console, which may say why, is kept and named. */
+  private keptConsole(e: Error): Error {
+    if (!(e instanceof VfslabError)) return e;
+    this.failed = true;
+    if (!e.message.includes(this.consoleLogPath)) e.message += `; console log: ${this.consoleLogPath}`;
+    return e;
   }
 
   exec(cmd: string, opts?: ExecOptions): Promise<ExecResult<string>> {
@@ -495,7 +506,8 @@ export class Guest {
     this.tail?.stop();
     this.tail = undefined;
     if (this.scanner && this.scanner.end().length) this.failed = true;
-    this.dir.keep = Boolean(this.opts.keepOnFailure) && (this.failed || bootFailed);
+    this.dir.failed = this.failed || bootFailed;
+    this.dir.keep = Boolean(this.opts.keepOnFailure) && this.dir.failed;
     this.dir.dispose();
   }
 }

@@ -13,7 +13,7 @@
 //     run: after the first batch's verdicts; report: after --json, before --junit).
 //   VFSLAB_TEST_FAIL_BOOT_AFTER=N   every guest launch of this process after the
 //     first N fails: its boot is aborted as soon as QEMU runs (a BootError through
-//     Guest.boot's own failure path: QEMU killed, work dir removed). With a fault
+//     Guest.boot's own failure path: QEMU killed, work dir pruned to its evidence). With a fault
 //     that forces a recycle, the recycle finds no guest.
 import { InputError } from './errors.js';
 

@@ -3,7 +3,7 @@
 // against the model (with the campaign's model options, so a planted wrong
 // rule is seen). A runner failure recycles the guest; a kernel oops ends the
 // session (the campaign reports it).
-import { runnerFailure } from './runner-failure.js';
+import { guestRunnerFailure } from './runner-failure.js';
 import { launchGuest } from '../../harness/launch.js';
 import type { Guest } from '../../harness/guest.js';
 import { VfslabError } from '../../harness/errors.js';
@@ -85,7 +85,7 @@ export class FuzzSession {
       // time otherwise); merely slow steps still get the whole settle time.
       const r = await guest.exec(`rm -rf ${BASE}; mkdir -p ${BASE} && ${RUNNER} --plan ${PLAN} --base ${BASE} --blocked-by-wchan`, { timeoutMs: 60_000 + 10_000 * scenarios.length });
       text = r.stdout;
-      failure = runnerFailure(r);
+      failure = guestRunnerFailure(guest, r);
     } catch (e) {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;

@@ -1,7 +1,7 @@
 // One guest, many scenarios: boot, run the plan in batches through the guest's
 // vfslab-runner, check every scenario's trace against the model. Shared by
 // `vfslab run` and the VM test suite.
-import { runnerFailure } from './runner-failure.js';
+import { guestRunnerFailure } from './runner-failure.js';
 import { launchGuest } from '../../harness/launch.js';
 import type { OopsFinding } from '../../harness/console/oops.js';
 import type { AccelRequest } from '../../harness/qemu/accel.js';
@@ -56,9 +56,12 @@ export interface ScenarioResult {
   ms: number;
 }
 
+/** A kernel oops or warning, and the console log (kept: the guest failed) that holds all of it. */
+export type RunOopsFinding = OopsFinding & { consoleLog: string };
+
 export interface RunOutcome {
   results: ScenarioResult[];
-  oopses: OopsFinding[];
+  oopses: RunOopsFinding[];
   consoleLog: string;
   bootMs: number;
   /** Absent when no scenario needed a guest. */
@@ -110,13 +113,13 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   const bootMs = guest.stages.find((s) => s.name === 'ssh-ready')?.ms ?? 0;
   log(`guest ready in ${(bootMs / 1000).toFixed(2)} s (${guest.accel.accel}, ssh port ${guest.sshPort}, console ${guest.consoleLogPath})`);
   // Oopses and console of guests already recycled.
-  const oopses: OopsFinding[] = [];
+  const oopses: RunOopsFinding[] = [];
   let consoleText = '';
   let retired = false;
   const retire = async (graceMs?: number): Promise<void> => {
     if (retired) return;
     retired = true;
-    oopses.push(...guest.oopses());
+    oopses.push(...guest.oopses().map((o) => ({ ...o, consoleLog: guest.consoleLogPath })));
     consoleText += guest.consoleText();
     if (guest.oopses().length) guest.markFailed();
     await guest.shutdown(graceMs);
@@ -176,7 +179,7 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
         timeoutMs: req.batchTimeoutMs ?? 60_000 + 15_000 * scenarios.length,
       });
       text = r.stdout;
-      failure = runnerFailure(r);
+      failure = guestRunnerFailure(guest, r);
     } catch (e) {
       if (!(e instanceof VfslabError)) throw e;
       failure = e.message;

@@ -143,6 +143,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       oopses++;
       console.log(`not ok ${++n} - ${prefix}kernel ${o.rule} on the console (line ${o.line})`);
       console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
+      console.log(`  # console log: ${o.consoleLog}`);
     }
     results.metadata.push(await runMetadata({ startedAt, kernel, profile, guest: g, outcome, shard }));
     results.scenarios.push(

@@ -14,3 +14,21 @@ export function runnerFailure(r: RunnerExit): string {
   const how = r.code === null ? `killed by ${r.signal ?? 'a signal'}` : `exited ${r.code}`;
   return last ? `vfslab-runner ${how}: ${last}` : `vfslab-runner ${how}`;
 }
+
+/** The guest a runner ran in, as far as a failure concerns it. */
+export interface FailingGuest {
+  markFailed(): void;
+  readonly consoleLogPath: string;
+}
+
+/**
+ * runnerFailure, and when the runner failed: the guest, about to be recycled,
+ * is marked failed so that its console (a segfault line, an OOM kill: what
+ * may say why) is kept, and the reason names it.
+ */
+export function guestRunnerFailure(guest: FailingGuest, r: RunnerExit): string {
+  const failure = runnerFailure(r);
+  if (!failure) return '';
+  guest.markFailed();
+  return `${failure}; console log: ${guest.consoleLogPath}`;
+}

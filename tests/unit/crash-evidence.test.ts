@@ -1,7 +1,7 @@
-// A crash (an exception or rejection nobody caught) while a guest runs: QEMU
-// is killed and the work dir keeps only the evidence (console log, QEMU
-// command line); the pmem image and the private key go. A signal is no crash:
-// everything goes, as before.
+// A crash (an exception or rejection nobody caught), a signal, or a guest
+// that failed: QEMU is killed and the work dir keeps only the evidence
+// (console log, QEMU command line); the pmem image and the private key go.
+// A guest that did not fail leaves nothing.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,8 +55,27 @@ for (const mode of ['throw', 'reject'] as const) {
   });
 }
 
-t.test('SIGTERM is no crash: nothing kept', async (t) => {
-  const r = await runChild('wait', 'SIGTERM');
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  t.test(`${signal}: QEMU killed, only the console evidence kept`, async (t) => {
+    const r = await runChild('wait', signal);
+    t.teardown(() => fs.rmSync(r.dir, { recursive: true, force: true }));
+    t.ok(await gone(r.pid), 'the stand-in QEMU is gone');
+    t.same(fs.readdirSync(r.dir).sort(), ['console.log', 'qemu.argv.json'], 'pmem image and key removed, evidence kept');
+    t.match(r.err, new RegExp(`vfslab: interrupted by ${signal}; kept console\\.log, qemu\\.argv\\.json in `), 'stderr says where');
+  });
+}
+
+t.test('a guest that failed: its work dir keeps the evidence, nothing said on stderr', async (t) => {
+  const r = await runChild('failed');
+  t.teardown(() => fs.rmSync(r.dir, { recursive: true, force: true }));
+  t.equal(r.code, 0, 'exit 0: the error message, not the work dir, tells the user');
+  t.same(fs.readdirSync(r.dir).sort(), ['console.log', 'qemu.argv.json'], 'evidence kept');
+  t.equal(r.err, '', 'nothing on stderr');
+});
+
+t.test('a guest that did not fail: nothing kept', async (t) => {
+  const r = await runChild('clean');
   t.ok(await gone(r.pid), 'the stand-in QEMU is gone');
+  t.equal(r.code, 0);
   t.notOk(fs.existsSync(r.dir), 'the work dir is removed');
 });

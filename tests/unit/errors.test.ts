@@ -46,3 +46,12 @@ t.test('console tails are carried, and shown by detail()', async (t) => {
   t.match(g.detail(), /modprobe: FATAL/);
   t.equal(new QemuDiedError(0, null, '', tail).name, 'QemuDiedError');
 });
+
+t.test('guest failures name the kept console log, or point at the tail when none is kept', async (t) => {
+  const log = '/tmp/vfslab-abc/console.log';
+  t.match(new BootError('no VFSLAB-READY', '', log).message, /no VFSLAB-READY; console log: \/tmp\/vfslab-abc\/console\.log$/);
+  t.match(new QemuDiedError(null, 'SIGKILL', '', '', undefined, log).message, /^QEMU killed by SIGKILL unexpectedly; console log: \/tmp\/vfslab-abc\/console\.log$/);
+  t.match(new GuestInitError('mkfs.xfs', [], log).message, /vfslab\.\* options; console log: \/tmp\/vfslab-abc\/console\.log$/);
+  t.match(new BootError('template failed', 'line').message, /; see the console tail$/, 'no log file: the tail in detail() is it');
+  t.notMatch(new QemuDiedError(1, null, '', '').message, /console log/, 'never a log that was not kept');
+});

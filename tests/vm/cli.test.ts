@@ -1,8 +1,9 @@
 // The CLI on a real guest: `vfslab boot` runs a command and returns its
-// status; Ctrl-C (SIGINT) leaves no QEMU and no work dir; a reproducer made
+// status; Ctrl-C (SIGINT) leaves no QEMU and only the console evidence, and
+// says where; a reproducer made
 // by `vfslab repro` replays its scenario in the guest and the model agrees.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,11 @@ import { loadScenarios } from '../../src/cli/scenario-files.js';
 import { parseTrace } from '../../src/trace/parse.js';
 import { checkTrace, formatVerdict } from '../../src/check/index.js';
 import { resolveProfile } from '../../src/cli/profile.js';
+import { EVIDENCE } from '../fixtures/evidence.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const vfslab = path.join(root, 'bin/vfslab');
@@ -24,7 +30,7 @@ t.test('vfslab boot -- CMD exits with the command status', async (t) => {
   t.equal(r.status, 7, `status of the guest command (stderr: ${r.stderr.slice(-400)})`);
 });
 
-t.test('SIGINT during vfslab boot leaves no QEMU and no work dir', async (t) => {
+t.test('SIGINT during vfslab boot leaves no QEMU, and of the work dir only the console evidence', async (t) => {
   const child = spawn(vfslab, ['boot', '--', 'sleep 120'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const ready = new Promise<void>((resolve) =>
@@ -42,7 +48,9 @@ t.test('SIGINT during vfslab boot leaves no QEMU and no work dir', async (t) => 
   t.equal(code, 130, 'exit 130 after SIGINT');
   const left = spawnSync('pgrep', ['-af', `qemu-system.*${workDir}`], { encoding: 'utf8' }).stdout.trim();
   t.equal(left, '', 'no QEMU of this run is left');
-  t.notOk(workDir && existsSync(workDir), 'the work dir is removed');
+  if (workDir) t.teardown(() => rmSync(workDir, { recursive: true, force: true }));
+  t.same(workDir && existsSync(workDir) ? readdirSync(workDir).sort() : [], EVIDENCE, 'the pmem image, key and sockets are removed, the console log and QEMU command line kept');
+  t.match(err, `vfslab: interrupted by SIGINT; kept console.log, qemu.argv.json in ${workDir}\n`, 'stderr says where');
 });
 
 t.test('vfslab repro builds a program that replays the scenario in the guest', async (t) => {

@@ -6,12 +6,13 @@
 // is kept: TAP lines and --traces so far, a --json already written, and the
 // console log of a guest that was running.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { imagesDir, repoRoot } from '../../harness/paths.js';
 import { qemusUnder } from '../fixtures/faults/cli-run.js';
+import { EVIDENCE, leftWorkDirs } from '../fixtures/evidence.js';
 
 const scenarios = ['close-reuse', 'dup2-over-open-fd'].map((n) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`));
 
@@ -23,10 +24,11 @@ interface Crashed {
   dir: string;
 }
 
-function crashAt(stage: string): Promise<Crashed> {
+function crashAt(t: Test, stage: string): Promise<Crashed> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-out-'));
   // The guest's work dir goes under its own TMPDIR: what is left there is this run's.
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-tmp-'));
+  t.teardown(() => [dir, tmp].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const args = ['run', ...scenarios, '--batch', '1', '--json', path.join(dir, 'r.json'), '--junit', path.join(dir, 'r.xml'), '--traces', path.join(dir, 'traces')];
   return new Promise((resolve) => {
     const c = spawn(path.join(repoRoot, 'bin/vfslab'), args, { env: { ...process.env, TMPDIR: tmp, VFSLAB_TEST_CRASH_AT: stage } });
@@ -47,14 +49,8 @@ function common(t: Test, r: Crashed, stage: string): void {
   t.same(stageDirs(), [], 'no half-built image stage dir in images/');
 }
 
-/** The one work dir left under tmp, and its files (only the console evidence may remain). */
-function leftWorkDirs(tmp: string): { name: string; files: string[] }[] {
-  // tsx keeps its compile cache in TMPDIR too (tsx-*): only vfslab's dirs count.
-  return readdirSync(tmp).filter((n) => n.startsWith('vfslab-')).map((name) => ({ name, files: readdirSync(path.join(tmp, name)).sort() }));
-}
-
 t.test('crash at image: nothing booted, nothing left', async (t) => {
-  const r = await crashAt('image');
+  const r = await crashAt(t, 'image');
   common(t, r, 'image');
   t.equal(await qemusUnder(r.tmp), 0, 'no QEMU');
   t.same(leftWorkDirs(r.tmp), [], 'no work dir');
@@ -62,29 +58,29 @@ t.test('crash at image: nothing booted, nothing left', async (t) => {
 });
 
 t.test('crash at boot: QEMU killed, temp files gone, console log kept', async (t) => {
-  const r = await crashAt('boot');
+  const r = await crashAt(t, 'boot');
   common(t, r, 'boot');
   t.equal(await qemusUnder(r.tmp), 0, 'no QEMU of the run is left');
   const left = leftWorkDirs(r.tmp);
   t.equal(left.length, 1, 'one work dir holds the evidence');
-  t.same(left[0]?.files, ['console.log', 'qemu.argv.json'], 'only the console log and the QEMU command line (pmem image, keys, QMP socket removed)');
+  t.same(left[0]?.files, EVIDENCE, 'only the console log and the QEMU command line (pmem image, keys, QMP socket removed)');
   t.match(r.err, /crashed; kept console\.log, qemu\.argv\.json in /, 'stderr says where');
 });
 
 t.test('crash mid-run: finished results and the console log kept, nothing running', async (t) => {
-  const r = await crashAt('run');
+  const r = await crashAt(t, 'run');
   common(t, r, 'run');
   t.equal(await qemusUnder(r.tmp), 0, 'no QEMU of the run is left');
   t.match(r.out, /^ok 1 - .*close-reuse/m, 'the first batch was reported before the crash');
   t.ok(existsSync(path.join(r.dir, 'traces/close-reuse.jsonl')), 'its trace is kept');
   const left = leftWorkDirs(r.tmp);
-  t.same(left.map((d) => d.files), [['console.log', 'qemu.argv.json']], 'only the evidence is left');
+  t.same(left.map((d) => d.files), [EVIDENCE], 'only the evidence is left');
   const log = left[0] ? readFileSync(path.join(r.tmp, left[0].name, 'console.log'), 'utf8') : '';
   t.match(log, /VFSLAB-READY/, 'the console log covers the run');
 });
 
 t.test('crash while writing the report: results already written kept, no partial file', async (t) => {
-  const r = await crashAt('report');
+  const r = await crashAt(t, 'report');
   common(t, r, 'report');
   t.equal(await qemusUnder(r.tmp), 0, 'no QEMU');
   t.same(leftWorkDirs(r.tmp), [], 'the guest had been shut down: no work dir');

@@ -3,7 +3,9 @@
 // infrastructure error naming the signal, never a divergence: what finished
 // before keeps its verdict (within the cut batch too: the trace streamed so
 // far is checked), the guest is recycled for the rest, `vfslab run` exits 3,
-// a bisect step answers 125, and no QEMU of the test is left.
+// a bisect step answers 125, and no QEMU of the test is left; of the killed
+// guest's work dir only its console log (named in the reason) and QEMU
+// command line are left.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +14,8 @@ import { imagesDir, repoRoot } from '../../harness/paths.js';
 import { readManifest } from '../../harness/image/manifest.js';
 import { STEP_EXIT, outcomeExit } from '../../harness/bisect/verdict.js';
 import { judge, parseOracle, realRunOnce } from '../../src/cli/bisect-common.js';
-import { qemusUnder, readJsonResults, vfslabRun, workDirsUnder } from '../fixtures/faults/cli-run.js';
+import { qemusUnder, readJsonResults, vfslabRun } from '../fixtures/faults/cli-run.js';
+import { EVIDENCE, leftWorkDirs } from '../fixtures/evidence.js';
 
 const fd = (n: string) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`);
 // Batches of 2: [close-reuse, close-ebadf] before the fault; [dup2-over-open-fd, slow]
@@ -35,7 +38,9 @@ t.test('vfslab run: QEMU killed mid-batch is infra, finished kept, rest on a rec
   t.match(r.out, /^not ok 4 - \S*slow\.scenario.*\n {2}# infra faults-slow: QEMU killed by SIGKILL/m, 'and so does the TAP output');
   t.match(r.err, /recycling the guest for the remaining 1 scenario/, 'the guest was recycled');
   t.equal(await qemusUnder(r.tmp), 0, 'no QEMU of the run is left');
-  t.same(workDirsUnder(r.tmp), [], 'no work dir left');
+  const left = leftWorkDirs(r.tmp);
+  t.same(left.map((d) => d.files), [EVIDENCE], 'of the killed guest only the evidence is left; the recycled one left nothing');
+  t.equal(results[3]!.verdict.reason, `QEMU killed by SIGKILL unexpectedly; console log: ${path.join(r.tmp, left[0]?.name ?? '?', 'console.log')}`, 'the reason names that console log');
 });
 
 t.test('bisect-step with kill-qemu@0: exit 125, not bad', async (t) => {
@@ -65,5 +70,5 @@ t.test('bisect-step with kill-qemu@0: exit 125, not bad', async (t) => {
   t.ok(log.some((l) => /run 1\/1: invalid \(1 scenario\(s\) could not run/.test(l)), 'the run is invalid, not failing');
   t.notOk(log.some((l) => /diverged/.test(l)), 'nothing is called a divergence');
   t.equal(await qemusUnder(tmp), 0, 'no QEMU of the step is left');
-  t.same(workDirsUnder(tmp), [], 'no work dir left');
+  t.same(leftWorkDirs(tmp).map((d) => d.files), [EVIDENCE], 'only the killed guest\'s evidence is left');
 });

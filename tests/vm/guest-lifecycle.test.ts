@@ -1,5 +1,6 @@
 // The Guest lifecycle on a real QEMU: boot to SSH, stage timings, commands,
-// shutdown, and that no QEMU or temp dir outlives any way of ending.
+// shutdown, and that no QEMU outlives any way of ending, nor any temp dir but
+// the console evidence of a guest that failed or a process interrupted.
 // Kernel and initramfs: the stock ones set-up made (images/manifest.json).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { BootError, GuestInitError, QemuDiedError } from '../../harness/errors.j
 import { Guest, type GuestBootOptions } from '../../harness/guest.js';
 import { freePort } from '../../harness/qemu/ports.js';
 import { resolveBootImages } from '../../harness/image/resolve.js';
+import { EVIDENCE } from '../fixtures/evidence.js';
 
 const images = await resolveBootImages('stock', () => {});
 const kernel = images.kernelPath;
@@ -39,12 +41,15 @@ function qemusFor(workDir: string): string {
   }
 }
 
-async function assertNothingLeft(t: Pick<typeof tap, 'notOk' | 'equal'>, pid: number, workDir: string): Promise<void> {
+/** No QEMU left; of the work dir nothing, or only the evidence (then removed here). */
+async function assertNothingLeft(t: Pick<typeof tap, 'notOk' | 'equal' | 'same'>, pid: number, workDir: string, left: 'nothing' | 'evidence' = 'nothing'): Promise<void> {
   const end = Date.now() + 5000;
   while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   t.notOk(alive(pid), `QEMU ${pid} is gone`);
   t.equal(qemusFor(workDir), '', 'no qemu-system for this work dir');
-  t.notOk(fs.existsSync(workDir), 'work dir removed');
+  if (left === 'nothing') t.notOk(fs.existsSync(workDir), 'work dir removed');
+  else t.same(fs.existsSync(workDir) ? fs.readdirSync(workDir).sort() : [], EVIDENCE, 'only the evidence is left of the work dir');
+  fs.rmSync(workDir, { recursive: true, force: true });
 }
 
 t.test('boot nvdimm+ext4, SSH, stages, exec, upload, shutdown', async (t) => {
@@ -87,7 +92,7 @@ t.test('boot nvdimm+ext4, SSH, stages, exec, upload, shutdown', async (t) => {
   await assertNothingLeft(t, pid, workDir);
 });
 
-t.test('aborted mid-boot: BootError, no QEMU, no temp dir', async (t) => {
+t.test('aborted mid-boot: BootError naming the kept console log, no QEMU, no other temp file', async (t) => {
   const ac = new AbortController();
   let info: { pid: number; workDir: string } | undefined;
   const err = await Guest.boot({
@@ -99,11 +104,12 @@ t.test('aborted mid-boot: BootError, no QEMU, no temp dir', async (t) => {
   t.ok(err instanceof BootError, `BootError (${String(err)})`);
   t.match((err as Error).message, /aborted \(test abort\)/);
   t.ok(info);
-  await assertNothingLeft(t, info!.pid, info!.workDir);
+  t.match((err as Error).message, `; console log: ${path.join(info?.workDir ?? '?', 'console.log')}`);
+  await assertNothingLeft(t, info!.pid, info!.workDir, 'evidence');
 });
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  t.test(`host process gets ${sig} mid-boot: it dies of it, no QEMU, no temp dir`, async (t) => {
+  t.test(`host process gets ${sig} mid-boot: it dies of it, no QEMU, only the console evidence`, async (t) => {
     // `env -u NODE_OPTIONS`: keep tap's hooks (and their signal handlers) out of the child.
     const c = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -120,7 +126,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     t.strictSame([code, signal], [null, sig], `host process died of ${sig}`);
     t.notMatch(out, /booted/, 'it was killed mid-boot');
     t.ok(info);
-    await assertNothingLeft(t, info!.pid, info!.workDir);
+    await assertNothingLeft(t, info!.pid, info!.workDir, 'evidence');
   });
 }
 
@@ -172,6 +178,7 @@ t.test('port clash retried; oopses seen (WARNING too); a panic is QemuDiedError'
   t.ok(err instanceof QemuDiedError, `QemuDiedError (${String(err)})`);
   t.match((err as QemuDiedError).consoleTail, /Kernel panic - not syncing: sysrq triggered crash/);
   t.ok(g.oopses().some((f) => f.rule === 'kernel-panic'));
+  t.match((err as Error).message, `; console log: ${path.join(workDir, 'console.log')}`, 'the error names the console log');
   await g.kill();
-  await assertNothingLeft(t, pid, workDir);
+  await assertNothingLeft(t, pid, workDir, 'evidence');
 });
