@@ -7,7 +7,14 @@
 // VM test files run two at a time: each mostly waits on its guests (timers,
 // settle times, boots), so two keep this machine's two cores busy; unit
 // tests keep the tap config's one at a time.
+//
+// The tests run with a TMPDIR of the suite's own; whatever a directory's
+// tests leave in it (a test's temp dir, a guest's work dir) is one more
+// failure, named, so that test runs do not fill the machine's /tmp.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 const VM_TAP_JOBS = 2;
@@ -16,10 +23,11 @@ const dirs = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let allExited0 = true;
+const suiteTmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-suite-'));
 
 function runTap(dir: string): Promise<number | null> {
   const jobs = /(^|\/)tests\/vm\/?$/.test(dir) ? [`--jobs=${VM_TAP_JOBS}`] : [];
-  const child = spawn('npx', ['tap', '--reporter=tap', ...jobs, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('npx', ['tap', '--reporter=tap', ...jobs, dir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: suiteTmp } });
   let failedInFile = 0;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     process.stdout.write(line + '\n');
@@ -41,8 +49,26 @@ function runTap(dir: string): Promise<number | null> {
   return new Promise((resolve) => child.on('close', resolve));
 }
 
+/** Compile caches (tsx's, Node's) are meant to stay for the next test. */
+const CACHES = /^(tsx-|v8-compile-cache-)/;
+
+/** What the tests of `dir` left in the suite's TMPDIR. */
+function reportLeftovers(dir: string): void {
+  const left = readdirSync(suiteTmp).filter((n) => !CACHES.test(n));
+  if (left.length === 0) {
+    passed++;
+    console.log(`ok - ${dir} left nothing in TMPDIR`);
+    return;
+  }
+  failed++;
+  console.log(`not ok - ${dir} left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in TMPDIR (${suiteTmp}): ${left.slice(0, 10).join(', ')}`);
+  for (const n of left) rmSync(path.join(suiteTmp, n), { recursive: true, force: true });
+}
+
 for (const dir of dirs) {
   if ((await runTap(dir)) !== 0) allExited0 = false;
+  reportLeftovers(dir);
 }
+rmSync(suiteTmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(allExited0 && failed === 0 ? 0 : 1);

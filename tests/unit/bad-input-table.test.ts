@@ -13,6 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const vfslab = path.join(root, 'bin/vfslab');

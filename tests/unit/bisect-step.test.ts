@@ -17,6 +17,10 @@ import { parseFirstBad, runGitBisect, checkTree } from '../../harness/bisect/git
 import { KernelBuildError } from '../../harness/kernel/build.js';
 import { loadSeries } from '../../harness/kernel/series.js';
 import { BootError, InputError } from '../../harness/errors.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quiet = (): void => {};

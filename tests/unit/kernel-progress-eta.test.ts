@@ -5,6 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { estimateEta, formatProgress, historyMsAt, historyFile, ProgressCounter, readBuildHistory, writeBuildHistory, type BuildHistory } from '../../harness/kernel/progress.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const h: BuildHistory = { steps: 1000, compiled: 700, compileMs: 100_000, linkMs: 20_000 };
 

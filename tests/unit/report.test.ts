@@ -18,6 +18,10 @@ import { indexPage, scenarioPage, htmlEscape } from '../../src/report/html.js';
 import { reproducerScript } from '../../src/report/reproducer-script.js';
 import { predict } from '../../src/check/index.js';
 import { RESULTS_VERSION, type RunResults } from '../../src/report/types.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const profile = { name: 'stock', version: '6.1.192', features: {} };

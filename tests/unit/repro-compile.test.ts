@@ -8,6 +8,10 @@ import t from 'tap';
 import { generateRepro, cString } from '../../src/repro/generate.js';
 import { parseTraceStrict } from '../../src/trace/parse.js';
 import { F, O, done, name, open, scen } from './fixtures/runner.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 t.test('C string literal', async (t) => {
   t.equal(cString('a"b\\c\nd??=\n'), '\t"a\\"b\\\\c\\n"\n\t"d\\?\\?=\\n"');

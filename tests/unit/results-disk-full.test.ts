@@ -7,6 +7,10 @@ import path from 'node:path';
 import t from 'tap';
 import { writeResults, ResultsWriteError } from '../../src/cli/results-files.js';
 import { RESULTS_VERSION, type RunResults } from '../../src/report/types.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
+
+// What this file and its children make under os.tmpdir() goes when it ends.
+ownTmpdir(t);
 
 const isRoot = process.getuid?.() === 0;
 
