@@ -45,9 +45,18 @@ export function processCrashed(): boolean {
   return crashed;
 }
 
-/** The signal (SIGINT, SIGTERM, SIGHUP) this process is ending by, if any (cleanups may keep evidence then). */
+/**
+ * The signal (SIGINT, SIGTERM, SIGHUP) this process is ending by, if any:
+ * cleanups may keep evidence then, and work still running (another handler
+ * may hold the exit for a moment) must not start anything new.
+ */
 export function processInterrupted(): string | undefined {
   return interruptedBy;
+}
+
+/** 128 + the signal's number: the status of a process that ends by it. */
+export function signalExitStatus(signal: string): number {
+  return 128 + (os.constants.signals[signal as HandledSignal] ?? 0);
 }
 
 export function pendingCleanups(): number {
@@ -61,7 +70,7 @@ function onSignal(signal: HandledSignal): void {
   interruptedBy ??= signal;
   runCleanups();
   process.removeListener(signal, signalHandlers[signal]);
-  const status = 128 + (os.constants.signals[signal] ?? 0);
+  const status = signalExitStatus(signal);
   if (process.listenerCount(signal) === 0) {
     // Nobody else handles it: die of the signal as if we had not caught it.
     process.kill(process.pid, signal);

@@ -2,7 +2,7 @@
 // kernel, guest and host.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { readManifest } from '../../harness/image/manifest.js';
+import { readManifest, type KernelEntry } from '../../harness/image/manifest.js';
 import type { Profile } from '../model/profile.js';
 import type { RunMetadata } from '../report/types.js';
 import type { RunOutcome } from './run-scenarios.js';
@@ -16,15 +16,22 @@ function qemuVersion(): string {
   }
 }
 
-export async function runMetadata(a: {
+export interface MetadataInput {
   startedAt: Date;
   kernel: string;
   profile: Profile;
   guest: { pmem: string; fs: string; dax: string };
-  outcome: RunOutcome;
+  /** Absent for a guest cut short by a signal: no boot time, command line or accelerator to report. */
+  outcome?: RunOutcome;
   shard?: Shard;
-}): Promise<RunMetadata> {
-  const entry = (await readManifest()).kernels[a.kernel];
+}
+
+export async function runMetadata(a: MetadataInput): Promise<RunMetadata> {
+  return metadataOf((await readManifest()).kernels[a.kernel], a);
+}
+
+/** The same, synchronous (a signal handler cannot wait), given the kernel's manifest entry. */
+export function metadataOf(entry: KernelEntry | undefined, a: MetadataInput): RunMetadata {
   return {
     startedAt: a.startedAt.toISOString(),
     durationMs: Date.now() - a.startedAt.getTime(),
@@ -35,8 +42,8 @@ export async function runMetadata(a: {
       ...(entry?.build ? { hashes: Object.fromEntries(Object.entries(entry.build).filter(([, v]) => typeof v === 'string')) as Record<string, string> } : {}),
     },
     profile: { name: a.profile.name, version: a.profile.version, features: { ...a.profile.features } },
-    guest: { ...a.guest, bootMs: a.outcome.bootMs, qemuArgv: [...(a.outcome.guest?.argv ?? [])], consoleLog: a.outcome.consoleLog },
-    qemu: { version: qemuVersion(), accel: a.outcome.guest?.accel ?? 'none', accelSource: a.outcome.guest?.accelSource ?? 'none', machine: 'q35' },
+    guest: { ...a.guest, bootMs: a.outcome?.bootMs ?? 0, qemuArgv: [...(a.outcome?.guest?.argv ?? [])], consoleLog: a.outcome?.consoleLog },
+    qemu: { version: qemuVersion(), accel: a.outcome?.guest?.accel ?? 'none', accelSource: a.outcome?.guest?.accelSource ?? 'none', machine: 'q35' },
     host: { hostname: os.hostname(), release: os.release(), cpus: os.cpus().length },
     ...(a.shard ? { shard: a.shard } : {}),
   };

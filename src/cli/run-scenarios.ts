@@ -7,6 +7,7 @@ import type { OopsFinding } from '../../harness/console/oops.js';
 import type { AccelRequest } from '../../harness/qemu/accel.js';
 import type { DaxMode, FsType, PmemBackend } from '../../harness/qemu/args.js';
 import { VfslabError } from '../../harness/errors.js';
+import { processInterrupted } from '../../harness/cleanup.js';
 import { crashPoint, faultCommandPrefix, faultFromEnv, type TestFault } from '../../harness/test-seams.js';
 import type { Scenario } from '../scenario/ast.js';
 import { serializePlan } from '../scenario/wire.js';
@@ -127,10 +128,18 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   try {
     const size = req.batchSize ?? 25;
     for (let b = 0; b < runnable.length; b += size) {
+      // Ending by a signal (another handler may hold the exit a moment): no new batch, no new guest.
+      const signal = processInterrupted();
+      if (signal) {
+        for (const i of runnable.slice(b)) {
+          deliver(i, { scenario: req.scenarios[i]!, verdict: { kind: 'infra', scenario: req.scenarios[i]!.name, reason: `not run: vfslab interrupted by ${signal}` }, observations: [], ms: 0 });
+        }
+        break;
+      }
       const failure = await runBatch(runnable.slice(b, b + size));
       // A runner that crashed or an exec that timed out may leave the guest wedged:
       // the rest of the scenarios get a fresh guest.
-      if (failure && b + size < runnable.length) {
+      if (failure && b + size < runnable.length && !processInterrupted()) {
         log(`run: ${failure}; recycling the guest for the remaining ${runnable.length - b - size} scenario(s)`);
         // A guest that failed may be wedged (a frozen fs makes poweroff's sync hang): a short grace.
         await retire(5000);
@@ -189,6 +198,9 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
       clearTimeout(hostFaultTimer);
       batchNo++;
     }
+    // The signal's cleanup killed QEMU under the batch: that, not QEMU or SSH, is why it did not finish.
+    const signal = processInterrupted();
+    if (failure && signal) failure = `vfslab interrupted by ${signal}`;
     const ms = (performance.now() - t0) / scenarios.length;
     batchVerdicts(scenarios, text, failure, req.profile, facts).forEach((r, k) => {
       deliver(batch[k]!, { scenario: scenarios[k]!, ...r, ms: scenarioMs(r.observations, ms) });

@@ -13,8 +13,11 @@ import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
 import { bootStages, progress, ticker } from './progress.js';
 import { inShard, parseShard } from './shard.js';
 import { checkOutputPaths, writeResults } from './results-files.js';
-import { runMetadata } from './run-metadata.js';
-import { RESULTS_VERSION, type RunResults } from '../report/types.js';
+import { metadataOf, runMetadata } from './run-metadata.js';
+import { withUnfinished } from './interrupted-results.js';
+import { readManifest } from '../../harness/image/manifest.js';
+import { onCleanup, processInterrupted, signalExitStatus } from '../../harness/cleanup.js';
+import { RESULTS_VERSION, type RunResults, type ScenarioRecord } from '../report/types.js';
 
 export const runUsage = `usage: vfslab run [SCENARIO_FILE|DIR ...] [--kernel stock|NAME|PATH] [--profile NAME|FILE]
                   [--pmem nvdimm|memmap|virtio] [--fs ext4|xfs] [--dax always|inode|never]
@@ -37,7 +40,8 @@ with its C reproducer and reproducer.sh), summary.md and metadata.json.
 
 exit: 0 all passed (skips allowed); 1 a divergence or a kernel oops; 2 bad
 input or missing set-up (nothing runs); 3 infrastructure (boot, QEMU, SSH,
-runner); 130/143 interrupted.
+runner); 130/143 interrupted (--json and --junit are still written: the
+finished results, the rest as not finished).
 
 examples:
   vfslab run
@@ -102,13 +106,34 @@ export async function runCommand(argv: string[]): Promise<number> {
   const live = ticker(scenarios.length * configs.length);
   const results: RunResults = { version: RESULTS_VERSION, metadata: [], scenarios: [] };
   const consoles: Record<string, string> = {};
+  // Every record as it is known, in plan order: what an interrupted run writes.
+  const records: (ScenarioRecord | undefined)[] = [];
+  const planned = configs.flatMap((g) => labels.map((file, i) => ({ file, name: scenarios[i]!.name, ...(matrix ? { guest: whereOf(g) } : {}) })));
+  const kernelEntry = (await readManifest()).kernels[kernel];
+  let current: { g: GuestConfig; startedAt: Date } | undefined;
+  const stopInterruptWriter = onCleanup(() => {
+    const signal = processInterrupted();
+    if (!signal || !(outputs.json || outputs.junit)) return;
+    // Nothing to wait for in a signal handler: --report (a page and reproducer per unfinished scenario) is left out.
+    const cut = { ...results, metadata: [...results.metadata], scenarios: withUnfinished(planned, records, `vfslab interrupted by ${signal}`) };
+    if (current) cut.metadata.push(metadataOf(kernelEntry, { startedAt: current.startedAt, kernel, profile, guest: current.g, shard }));
+    const finished = records.filter(Boolean).length;
+    try {
+      writeResults({ json: outputs.json, junit: outputs.junit }, cut, { scenarios: configs.flatMap(() => scenarios), profile, consoles });
+      process.stderr.write(`vfslab: interrupted by ${signal}; ${finished} of ${planned.length} scenario results written to ${[outputs.json, outputs.junit].filter(Boolean).join(' and ')}, the rest as not finished\n`);
+    } catch (e) {
+      process.stderr.write(`vfslab: interrupted by ${signal}; ${(e as Error).message}\n`);
+    }
+  });
   let oopses = 0;
   let n = 0;
-  for (const g of configs) {
-    const where = `${g.pmem}/${g.fs}/dax=${g.dax}`;
+  for (const [gi, g] of configs.entries()) {
+    const where = whereOf(g);
     const prefix = matrix ? `[${where}] ` : '';
     if (matrix) log(`run: guest ${where}`);
     const startedAt = new Date();
+    current = { g, startedAt };
+    const record = (r: ScenarioResult, i: number): ScenarioRecord => ({ file: labels[i]!, name: r.scenario.name, ...(matrix ? { guest: where } : {}), verdict: r.verdict, ms: r.ms, observations: r.observations });
     const base = n;
     const pending = new Map<number, string>();
     let next = 0;
@@ -127,6 +152,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       keepOnFailure: values.keep ?? false,
       log,
       onResult: (r, i) => {
+        records[gi * scenarios.length + i] = record(r, i);
         tally(t, r);
         if (tracesDir && r.observations.length) saveTrace(tracesDir, r, matrix ? where : undefined);
         pending.set(i, tapLine(r, base + i + 1, prefix + labels[i]!));
@@ -138,6 +164,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         live.tick(prefix + labels[i]!, r.verdict.kind === 'diverged' || r.verdict.kind === 'infra');
       },
     }).finally(stages.end);
+    // The signal's cleanup wrote the results; the process ends in a moment.
+    if (processInterrupted()) break;
     n += scenarios.length;
     for (const o of outcome.oopses) {
       oopses++;
@@ -146,14 +174,16 @@ export async function runCommand(argv: string[]): Promise<number> {
       console.log(`  # console log: ${o.consoleLog}`);
     }
     results.metadata.push(await runMetadata({ startedAt, kernel, profile, guest: g, outcome, shard }));
-    results.scenarios.push(
-      ...outcome.results.map((r, i) => ({ file: labels[i]!, name: r.scenario.name, ...(matrix ? { guest: where } : {}), verdict: r.verdict, ms: r.ms, observations: r.observations })),
-    );
+    results.scenarios.push(...outcome.results.map(record));
+    current = undefined;
     consoles[matrix ? where : ''] = outcome.guest?.consoleText ?? '';
     console.log(`# profile ${profile.name} ${profile.version}; guest ${where}; boot ${(outcome.bootMs / 1000).toFixed(2)} s`);
   }
   live.end();
+  const signal = processInterrupted();
+  if (signal) return signalExitStatus(signal);
   console.log(`1..${n}`);
+  stopInterruptWriter();
   writeResults(outputs, results, { scenarios: configs.flatMap(() => scenarios), profile, consoles });
   if (outputs.report) log(`run: report in ${path.join(outputs.report, 'index.html')}`);
   console.log(`# ${tallyLine(t)}`);
@@ -163,6 +193,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 type GuestConfig = { pmem: PmemBackend; fs: FsType; dax: DaxMode };
+
+const whereOf = (g: GuestConfig): string => `${g.pmem}/${g.fs}/dax=${g.dax}`;
 
 /** One guest, or with --matrix every combination of the (comma-separated) values given, all by default. */
 function guestConfigs(v: { pmem?: string; fs?: string; dax?: string }, matrix: boolean): GuestConfig[] {
