@@ -84,6 +84,10 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     results[i] = r;
     req.onResult?.(r, i);
   };
+  /** Scenarios that will not run: reported, never dropped. */
+  const notRun = (indices: readonly number[], reason: string): void => {
+    for (const i of indices) deliver(i, { scenario: req.scenarios[i]!, verdict: { kind: 'infra', scenario: req.scenarios[i]!.name, reason }, observations: [], ms: 0 });
+  };
   const runnable: number[] = [];
   let batchNo = 0;
   const fault: TestFault | undefined =
@@ -93,6 +97,9 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
     if (why) deliver(i, { scenario: sc, verdict: { kind: 'not-applicable', scenario: sc.name, reason: why }, observations: [], ms: 0 });
     else runnable.push(i);
   });
+  // Ending by a signal (another handler may hold the exit a moment): no guest is started.
+  const stopping = processInterrupted();
+  if (stopping) notRun(runnable.splice(0), `not run: vfslab interrupted by ${stopping}`);
   if (runnable.length === 0) return { results: results as ScenarioResult[], oopses: [], consoleLog: '', bootMs: 0 };
 
   const boot = async () =>
@@ -128,12 +135,10 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
   try {
     const size = req.batchSize ?? 25;
     for (let b = 0; b < runnable.length; b += size) {
-      // Ending by a signal (another handler may hold the exit a moment): no new batch, no new guest.
+      // Ending by a signal: no new batch, no new guest.
       const signal = processInterrupted();
       if (signal) {
-        for (const i of runnable.slice(b)) {
-          deliver(i, { scenario: req.scenarios[i]!, verdict: { kind: 'infra', scenario: req.scenarios[i]!.name, reason: `not run: vfslab interrupted by ${signal}` }, observations: [], ms: 0 });
-        }
+        notRun(runnable.slice(b), `not run: vfslab interrupted by ${signal}`);
         break;
       }
       const failure = await runBatch(runnable.slice(b, b + size));
@@ -151,9 +156,7 @@ export async function runScenarios(req: RunRequest): Promise<RunOutcome> {
           // Finished verdicts stay; the rest are reported as not run, never dropped.
           const reason = `not run: no guest after recycling (${e.message.split('\n')[0]}); first failure: ${failure}`;
           log(`run: ${reason}`);
-          for (const i of runnable.slice(b + size)) {
-            deliver(i, { scenario: req.scenarios[i]!, verdict: { kind: 'infra', scenario: req.scenarios[i]!.name, reason }, observations: [], ms: 0 });
-          }
+          notRun(runnable.slice(b + size), reason);
           break;
         }
       }
