@@ -16,6 +16,11 @@ export const DEFAULT_PMEM_MIB = 512;
 export const MIN_PMEM_MIB = 300;
 /** The memmap= region starts at 1 GiB of guest RAM (contract: memmap=512M!1G). */
 const MEMMAP_OFFSET_MIB = 1024;
+/** Under TCG: seconds before an RCU CPU stall warning (kernel range 3-300; default 21). */
+export const TCG_RCU_STALL_S = 120;
+/** Under TCG: the lockup detectors' threshold; a soft lockup is reported after twice it (default 10). */
+export const TCG_WATCHDOG_THRESH_S = 60;
+
 /** x86 COMMAND_LINE_SIZE: a longer cmdline is silently truncated by the kernel. */
 const MAX_CMDLINE = 2048;
 
@@ -103,6 +108,14 @@ export function buildKernelCmdline(cfg: QemuConfig): string {
       throw new InputError('pmem template', `--pmem ${cfg.pmem} has no backing file to prepare`, 'nvdimm|virtio');
     }
     args.push('vfslab.prepared=1');
+  }
+  if (cfg.accel === 'tcg') {
+    // TCG runs guest code many times slower than hardware, and a loaded host
+    // leaves a vCPU thread unscheduled for seconds while guest time runs on:
+    // the stall detectors' hardware thresholds (RCU 21 s, soft lockup 20 s)
+    // then fire with no kernel bug (seen: an RCU self-detected stall on a
+    // loaded CI run). Scaled up, they still catch a CPU that is really stuck.
+    args.push(`rcupdate.rcu_cpu_stall_timeout=${TCG_RCU_STALL_S}`, `watchdog_thresh=${TCG_WATCHDOG_THRESH_S}`);
   }
   if (cfg.pmem === 'memmap') args.push(`memmap=${size(pmemMiB(cfg))}!${size(MEMMAP_OFFSET_MIB)}`);
   for (const extra of cfg.extraCmdline ?? []) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { InputError } from '../../harness/errors.js';
-import { buildKernelCmdline, buildQemuArgv, type QemuConfig } from '../../harness/qemu/args.js';
+import { buildKernelCmdline, buildQemuArgv, TCG_RCU_STALL_S, TCG_WATCHDOG_THRESH_S, type QemuConfig } from '../../harness/qemu/args.js';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../golden/qemu');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -63,7 +63,7 @@ t.test('argv facts that the recipe depends on', async (t) => {
 t.test('the contract cmdline, in order', async (t) => {
   t.equal(
     buildKernelCmdline(base),
-    `console=ttyS0 panic=-1 quiet loglevel=5 random.trust_cpu=on cryptomgr.notests ipv6.disable=1 vfslab.pmem=nvdimm vfslab.fs=ext4 vfslab.dax=always vfslab.key=${base.authorizedKeyB64}`,
+    `console=ttyS0 panic=-1 quiet loglevel=5 random.trust_cpu=on cryptomgr.notests ipv6.disable=1 vfslab.pmem=nvdimm vfslab.fs=ext4 vfslab.dax=always vfslab.key=${base.authorizedKeyB64} rcupdate.rcu_cpu_stall_timeout=${TCG_RCU_STALL_S} watchdog_thresh=${TCG_WATCHDOG_THRESH_S}`,
   );
 });
 
@@ -99,4 +99,12 @@ t.test('a QMP socket for diagnosing a hung guest, and the extra-arguments seam',
   const argv = buildQemuArgv({ ...base, qmpSocket: '/tmp/w,x/qmp.sock', extraQemuArgs: ['-S'] });
   t.equal(argv[argv.indexOf('-qmp') + 1], 'unix:/tmp/w,,x/qmp.sock,server=on,wait=off', 'commas escaped, never waits for a client');
   t.equal(argv.at(-1), '-S');
+});
+
+t.test('stall detectors scaled up under TCG only', async (t) => {
+  const tcg = buildKernelCmdline({ ...base, accel: 'tcg' }).split(' ');
+  t.ok(tcg.includes(`rcupdate.rcu_cpu_stall_timeout=${TCG_RCU_STALL_S}`), 'RCU stall timeout under TCG');
+  t.ok(tcg.includes(`watchdog_thresh=${TCG_WATCHDOG_THRESH_S}`), 'lockup threshold under TCG');
+  t.ok(TCG_RCU_STALL_S > 21 && TCG_RCU_STALL_S <= 300, 'above the kernel default, within its range');
+  t.notMatch(buildKernelCmdline({ ...base, accel: 'kvm' }), /rcu_cpu_stall_timeout|watchdog_thresh/, 'KVM keeps the kernel defaults');
 });
