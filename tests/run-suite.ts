@@ -8,11 +8,12 @@
 // settle times, boots), so two keep this machine's two cores busy; unit
 // tests keep the tap config's one at a time.
 //
-// The tests run with a TMPDIR of the suite's own; whatever a directory's
-// tests leave in it (a test's temp dir, a guest's work dir) is one more
-// failure, named, so that test runs do not fill the machine's /tmp.
+// The tests run with a TMPDIR of the suite's own (mode 1777 like /tmp: a test
+// runs vfslab as nobody); whatever a directory's tests leave in it (a test's
+// temp dir, a guest's work dir or its kept console log) is one more failure,
+// named and kept for inspection, so that test runs do not fill /tmp unseen.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,8 @@ let passed = 0;
 let failed = 0;
 let allExited0 = true;
 const suiteTmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-suite-'));
+chmodSync(suiteTmp, 0o1777);
+const kept = new Set<string>();
 
 function runTap(dir: string): Promise<number | null> {
   const jobs = /(^|\/)tests\/vm\/?$/.test(dir) ? [`--jobs=${VM_TAP_JOBS}`] : [];
@@ -52,23 +55,23 @@ function runTap(dir: string): Promise<number | null> {
 /** Compile caches (tsx's, Node's) are meant to stay for the next test. */
 const CACHES = /^(tsx-|v8-compile-cache-)/;
 
-/** What the tests of `dir` left in the suite's TMPDIR. */
+/** What the tests of `dir` left in the suite's TMPDIR (beyond what earlier directories left). */
 function reportLeftovers(dir: string): void {
-  const left = readdirSync(suiteTmp).filter((n) => !CACHES.test(n));
+  const left = readdirSync(suiteTmp).filter((n) => !CACHES.test(n) && !kept.has(n));
   if (left.length === 0) {
     passed++;
     console.log(`ok - ${dir} left nothing in TMPDIR`);
     return;
   }
   failed++;
-  console.log(`not ok - ${dir} left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in TMPDIR (${suiteTmp}): ${left.slice(0, 10).join(', ')}`);
-  for (const n of left) rmSync(path.join(suiteTmp, n), { recursive: true, force: true });
+  for (const n of left) kept.add(n);
+  console.log(`not ok - ${dir} left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in TMPDIR, kept for inspection in ${suiteTmp}: ${left.slice(0, 10).join(', ')}`);
 }
 
 for (const dir of dirs) {
   if ((await runTap(dir)) !== 0) allExited0 = false;
   reportLeftovers(dir);
 }
-rmSync(suiteTmp, { recursive: true, force: true });
+if (kept.size === 0) rmSync(suiteTmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(allExited0 && failed === 0 ? 0 : 1);

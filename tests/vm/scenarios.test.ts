@@ -84,5 +84,7 @@ guests.forEach((g, gi) => {
     outcome.oopses.map((o) => `${o.rule}: ${o.text}`),
     [],
     `${where}: no oops on the console`,
+    // On failure: what the kernel printed, and where the whole console log was kept.
+    { oopses: outcome.oopses.map((o) => ({ consoleLog: o.consoleLog, excerpt: o.excerpt })) },
   );
 });
