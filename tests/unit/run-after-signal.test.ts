@@ -5,10 +5,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/run-after-signal-child.ts');
 
 t.test('no guest after a signal', async (t) => {
+  // Should a guest be started after all, its work dir goes with the test.
+  ownTmpdir(t);
   // Without tap's NODE_OPTIONS hooks (their own signal handlers), as in cleanup.test.ts.
   const c = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
