@@ -2,7 +2,7 @@
 // kernel, guest and host.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { readManifest, type KernelEntry } from '../../harness/image/manifest.js';
+import type { KernelEntry } from '../../harness/image/manifest.js';
 import type { Profile } from '../model/profile.js';
 import type { RunMetadata } from '../report/types.js';
 import type { RunOutcome } from './run-scenarios.js';
@@ -26,11 +26,7 @@ export interface MetadataInput {
   shard?: Shard;
 }
 
-export async function runMetadata(a: MetadataInput): Promise<RunMetadata> {
-  return metadataOf((await readManifest()).kernels[a.kernel], a);
-}
-
-/** The same, synchronous (a signal handler cannot wait), given the kernel's manifest entry. */
+/** Synchronous (a signal handler uses it too), given the kernel's manifest entry (undefined for a bzImage path). */
 export function metadataOf(entry: KernelEntry | undefined, a: MetadataInput): RunMetadata {
   return {
     startedAt: a.startedAt.toISOString(),

@@ -13,7 +13,7 @@ import { emptyTally, tally, tallyLine, tapLine } from './tap-output.js';
 import { bootStages, progress, ticker } from './progress.js';
 import { inShard, parseShard } from './shard.js';
 import { checkOutputPaths, writeResults } from './results-files.js';
-import { metadataOf, runMetadata } from './run-metadata.js';
+import { metadataOf } from './run-metadata.js';
 import { withUnfinished } from './interrupted-results.js';
 import { readManifest } from '../../harness/image/manifest.js';
 import { onCleanup, processInterrupted, signalExitStatus } from '../../harness/cleanup.js';
@@ -173,7 +173,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       console.log(o.excerpt.split('\n').map((l) => `  # ${l}`).join('\n'));
       console.log(`  # console log: ${o.consoleLog}`);
     }
-    results.metadata.push(await runMetadata({ startedAt, kernel, profile, guest: g, outcome, shard }));
+    results.metadata.push(metadataOf(kernelEntry, { startedAt, kernel, profile, guest: g, outcome, shard }));
     results.scenarios.push(...outcome.results.map(record));
     current = undefined;
     consoles[matrix ? where : ''] = outcome.guest?.consoleText ?? '';
