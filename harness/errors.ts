@@ -64,9 +64,14 @@ export class PortBindError extends VfslabError {
 /** Lines of console shown in messages; the full tail stays on the error object. */
 const SHOWN_TAIL_LINES = 15;
 
-/** Where the console log is kept, for a message's end; without a path the tail in detail() is all there is. */
+/** The end of a failure's message that names the console log kept for it (harness/workdir.ts). */
+export function consoleLogNote(consoleLog: string): string {
+  return `; console log: ${consoleLog}`;
+}
+
+/** consoleLogNote, or without a kept log a pointer to the tail in detail(), which is all there is. */
 function consoleLogClause(consoleLog: string | undefined): string {
-  return consoleLog ? `; console log: ${consoleLog}` : '; see the console tail';
+  return consoleLog ? consoleLogNote(consoleLog) : '; see the console tail';
 }
 
 function withTail(message: string, consoleTail: string): string {
@@ -139,7 +144,7 @@ export class GuestInitError extends VfslabError {
   ) {
     super(
       'guest-init',
-      `guest init failed: ${reason}; check the image (\`make setup\`) and the vfslab.* options` + (consoleLog ? `; console log: ${consoleLog}` : ''),
+      `guest init failed: ${reason}; check the image (\`make setup\`) and the vfslab.* options` + (consoleLog ? consoleLogNote(consoleLog) : ''),
     );
   }
   detail(): string {

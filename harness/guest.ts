@@ -5,7 +5,7 @@
 // (everything survives when asked to keep it); QEMU never survives the run.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { BootError, GuestInitError, InputError, KernelMissingError, QemuDiedError, SshError, VfslabError } from './errors.js';
+import { BootError, consoleLogNote, GuestInitError, InputError, KernelMissingError, QemuDiedError, SshError, VfslabError } from './errors.js';
 import { LineSplitter } from './console/lines.js';
 import { parseMarker } from './console/markers.js';
 import { OopsScanner, type OopsFinding } from './console/oops.js';
@@ -443,7 +443,7 @@ export class Guest {
   private keptConsole(e: Error): Error {
     if (!(e instanceof VfslabError)) return e;
     this.failed = true;
-    if (!e.message.includes(this.consoleLogPath)) e.message += `; console log: ${this.consoleLogPath}`;
+    if (!e.message.includes(this.consoleLogPath)) e.message += consoleLogNote(this.consoleLogPath);
     return e;
   }
 

@@ -1,6 +1,8 @@
 // Why a runner invocation failed as a whole, in one line for an infra
 // verdict: its exit status 2+ (the runner's own infrastructure exit) with the
 // last line it wrote to stderr, or the signal that killed it.
+import { consoleLogNote } from '../../harness/errors.js';
+
 export interface RunnerExit {
   code: number | null;
   signal?: string | null;
@@ -30,5 +32,5 @@ export function guestRunnerFailure(guest: FailingGuest, r: RunnerExit): string {
   const failure = runnerFailure(r);
   if (!failure) return '';
   guest.markFailed();
-  return `${failure}; console log: ${guest.consoleLogPath}`;
+  return failure + consoleLogNote(guest.consoleLogPath);
 }
