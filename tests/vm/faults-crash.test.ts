@@ -5,44 +5,25 @@
 // QEMU of the run is left (counted), temp files are gone, and what was done
 // is kept: TAP lines and --traces so far, a --json already written, and the
 // console log of a guest that was running.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { imagesDir, repoRoot } from '../../harness/paths.js';
-import { qemusUnder } from '../fixtures/faults/cli-run.js';
+import { qemusUnder, vfslabRun, type CliRun } from '../fixtures/faults/cli-run.js';
 import { EVIDENCE, leftWorkDirs } from '../fixtures/evidence.js';
 
 const scenarios = ['close-reuse', 'dup2-over-open-fd'].map((n) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`));
 
-interface Crashed {
-  code: number | null;
-  out: string;
-  err: string;
-  tmp: string;
-  dir: string;
-}
-
-function crashAt(t: Test, stage: string): Promise<Crashed> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-out-'));
-  // The guest's work dir goes under its own TMPDIR: what is left there is this run's.
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-crash-tmp-'));
-  t.teardown(() => [dir, tmp].forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const args = ['run', ...scenarios, '--batch', '1', '--json', path.join(dir, 'r.json'), '--junit', path.join(dir, 'r.xml'), '--traces', path.join(dir, 'traces')];
-  return new Promise((resolve) => {
-    const c = spawn(path.join(repoRoot, 'bin/vfslab'), args, { env: { ...process.env, TMPDIR: tmp, VFSLAB_TEST_CRASH_AT: stage } });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    c.on('close', (code) => resolve({ code, out, err, tmp, dir }));
-  });
+async function crashAt(t: Test, stage: string): Promise<CliRun> {
+  // The guest's work dir goes under the run's own TMPDIR: what is left there is this run's.
+  const r = await vfslabRun([...scenarios, '--batch', '1', '--json', '{dir}/r.json', '--junit', '{dir}/r.xml', '--traces', '{dir}/traces'], { VFSLAB_TEST_CRASH_AT: stage });
+  t.teardown(() => [r.dir, r.tmp].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return r;
 }
 
 const stageDirs = () => readdirSync(imagesDir).filter((f) => f.startsWith('.stage-'));
 
-function common(t: Test, r: Crashed, stage: string): void {
+function common(t: Test, r: CliRun, stage: string): void {
   t.not(r.code, 0, `the run fails (exit ${r.code})`);
   t.not(r.code, 2, 'not taken for bad input');
   t.match(r.err, new RegExp(`VFSLAB_TEST_CRASH_AT=${stage}: injected crash`), 'the crash is reported');

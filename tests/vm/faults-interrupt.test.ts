@@ -5,13 +5,11 @@
 // by SIGINT". Nothing new starts after the signal (tap's hooks in the child
 // hold its exit a moment, as any other SIGINT handler would), and of the
 // guest's work dir only the console evidence is left.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { repoRoot } from '../../harness/paths.js';
-import { qemusUnder, readJsonResults } from '../fixtures/faults/cli-run.js';
+import { qemusUnder, readJsonResults, vfslabRun } from '../fixtures/faults/cli-run.js';
 import { EVIDENCE, leftWorkDirs } from '../fixtures/evidence.js';
 
 const fd = (n: string) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`);
@@ -20,24 +18,16 @@ const fd = (n: string) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenar
 const files = [fd('close-reuse'), path.join(repoRoot, 'tests/fixtures/faults/slow.scenario'), fd('dup2-over-open-fd')];
 
 t.test('SIGINT mid-run: exit 130, finished results in --json and --junit, the rest not finished', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vfslab-interrupt-out-'));
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-interrupt-tmp-'));
+  let sent = false;
+  const { code, err, tmp, dir } = await vfslabRun([...files, '--batch', '1', '--json', '{dir}/r.json', '--junit', '{dir}/r.xml'], {}, (out, signal) => {
+    if (!sent && /^ok 1 - /m.test(out)) {
+      sent = true;
+      signal('SIGINT');
+    }
+  });
   t.teardown(() => [dir, tmp].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const json = path.join(dir, 'r.json');
   const junit = path.join(dir, 'r.xml');
-  const c = spawn(path.join(repoRoot, 'bin/vfslab'), ['run', ...files, '--batch', '1', '--json', json, '--junit', junit], { env: { ...process.env, TMPDIR: tmp } });
-  let out = '';
-  let err = '';
-  let sent = false;
-  c.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (!sent && /^ok 1 - /m.test(out)) {
-      sent = true;
-      c.kill('SIGINT');
-    }
-  });
-  c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => c.on('close', (code, sig) => resolve(code ?? (sig ? 128 : null))));
   t.ok(sent, `the first scenario was reported, then SIGINT sent (stderr: ${err.slice(-400)})`);
   t.equal(code, 130, 'exit 130');
   t.equal(await qemusUnder(tmp), 0, 'no QEMU of the run is left');
