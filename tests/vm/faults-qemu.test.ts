@@ -6,8 +6,7 @@
 // a bisect step answers 125, and no QEMU of the test is left; of the killed
 // guest's work dir only its console log (named in the reason) and QEMU
 // command line are left.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { imagesDir, repoRoot } from '../../harness/paths.js';
@@ -16,6 +15,7 @@ import { STEP_EXIT, outcomeExit } from '../../harness/bisect/verdict.js';
 import { judge, parseOracle, realRunOnce } from '../../src/cli/bisect-common.js';
 import { qemusUnder, readJsonResults, vfslabRun } from '../fixtures/faults/cli-run.js';
 import { EVIDENCE, leftWorkDirs } from '../fixtures/evidence.js';
+import { ownTmpdir } from '../fixtures/tmpdir.js';
 
 const fd = (n: string) => path.join(repoRoot, 'tests/scenarios/fd', `${n}.scenario`);
 // Batches of 2: [close-reuse, close-ebadf] before the fault; [dup2-over-open-fd, slow]
@@ -44,25 +44,21 @@ t.test('vfslab run: QEMU killed mid-batch is infra, finished kept, rest on a rec
 });
 
 t.test('bisect-step with kill-qemu@0: exit 125, not bad', async (t) => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'vfslab-fault-tmp-'));
-  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = ownTmpdir(t);
   const log: string[] = [];
   // bisect-step's own run function and judge (as in faults-ssh.test.ts); its guests' work dirs under tmp.
   const oracle = await parseOracle({}, files.slice(2, 4), 'bisect-step');
   const stock = (await readManifest()).kernels['stock']!;
-  const saved = { fault: process.env['VFSLAB_TEST_FAULT'], tmp: process.env['TMPDIR'] };
+  const saved = process.env['VFSLAB_TEST_FAULT'];
   process.env['VFSLAB_TEST_FAULT'] = 'kill-qemu@0';
-  process.env['TMPDIR'] = tmp;
   let code: number;
   try {
     const d = await judge(oracle, realRunOnce(oracle, (l) => log.push(l)), path.join(imagesDir, stock.vmlinuz), oracle.profile, (l) => log.push(l));
     log.push(`decision: ${d.line}`);
     code = outcomeExit(d.outcome);
   } finally {
-    for (const [k, v] of [['VFSLAB_TEST_FAULT', saved.fault], ['TMPDIR', saved.tmp]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    if (saved === undefined) delete process.env['VFSLAB_TEST_FAULT'];
+    else process.env['VFSLAB_TEST_FAULT'] = saved;
   }
   t.equal(code, STEP_EXIT.skip, `exit 125 (${log.filter((l) => /bisect:|decision/.test(l)).join(' | ')})`);
   t.ok(log.some((l) => /bisect: faults-slow: could not run: QEMU killed by SIGKILL unexpectedly/.test(l)), 'the cut scenario could not run, QEMU killed');
